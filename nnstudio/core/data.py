@@ -94,8 +94,17 @@ def _prefixed(where: str, message: str) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _name_list(names: Iterable[str]) -> str:
-    return ", ".join(names)
+def _name_list(names: Iterable[str], limit: int = 12) -> str:
+    """``'a, b, c'``; a long list (a 785-column image file) is cut after ``limit`` names."""
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f", ... ({len(names)} in all)"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``repr`` of a cell, cut to about ``limit`` characters for a one-line message."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
 # ---------------------------------------------------------------------------------------
@@ -122,8 +131,8 @@ def _why_not_number(text: str) -> str:
     if _DECIMAL_COMMA.fullmatch(text):
         return f"{text!r} is not a number (use a dot for decimals: {text.replace(',', '.')})"
     if _NUMBER.fullmatch(text):
-        return f"{text!r} is too large to be a number"
-    return f"{text!r} is not a number"
+        return f"{_short(text)} is too large to be a number"
+    return f"{_short(text)} is not a number"
 
 
 def _number_label(value: float) -> str:
@@ -153,7 +162,7 @@ class Table:
 
     def __post_init__(self) -> None:
         columns = tuple(str(c) for c in self.columns)
-        cells = tuple(tuple(str(v) for v in row) for row in self.cells)
+        cells = tuple(tuple(map(str, row)) for row in self.cells)
         object.__setattr__(self, "path", None if self.path is None else os.fspath(self.path))
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "cells", cells)
@@ -168,6 +177,9 @@ class Table:
                     _where(self.path, self.line(i)),
                     f"expected {len(columns)} values ({_name_list(columns)}), "
                     f"found {len(row)}"))
+
+    def __repr__(self) -> str:  # the cells can be millions of strings: leave them out
+        return f"Table(path={self.path!r}, columns={self.columns!r}, m={self.m})"
 
     @property
     def m(self) -> int:
@@ -201,6 +213,12 @@ class Table:
         empty, text, or not finite (``nan``, ``inf``, an overflowing exponent).
         """
         values = self.column(name)
+        try:  # fast path; float() also accepts 'nan', 'inf' and '1_000', hence the checks
+            out = np.array(values, dtype=np.float64)
+            if np.all(np.isfinite(out)) and "_" not in "".join(values):
+                return out
+        except ValueError:
+            pass
         out = np.empty(len(values), dtype=np.float64)
         for i, text in enumerate(values):
             if not _is_number(text):
@@ -278,8 +296,8 @@ def read_csv(path: str | os.PathLike) -> Table:
         except csv.Error as e:
             raise DataError(f"{_where(path, start)}: {e}") from None
         last_line = reader.line_num
-        cells = tuple(c.strip() for c in record)
-        if all(c == "" for c in cells):
+        cells = tuple(map(str.strip, record))
+        if not any(cells):
             continue  # a blank line (or only commas): no data
         if header is None:
             header = cells
@@ -302,7 +320,18 @@ def read_csv(path: str | os.PathLike) -> Table:
         raise DataError(f"{name} is empty: expected a header line with column names")
     if not rows:
         raise DataError(f"{name} has a header but no data rows")
-    return Table(path=path, columns=header, cells=tuple(rows), lines=tuple(lines))
+    return _checked_table(path, header, tuple(rows), tuple(lines))
+
+
+def _checked_table(path: str, columns: tuple[str, ...], cells: tuple[tuple[str, ...], ...],
+                   lines: tuple[int, ...]) -> Table:
+    """A Table from parts read_csv has already normalized and validated, skipping the
+    per-cell conversion of ``Table.__post_init__`` (it doubles the time on big files)."""
+    table = object.__new__(Table)
+    for name, value in (("path", path), ("columns", columns), ("cells", cells),
+                        ("lines", lines)):
+        object.__setattr__(table, name, value)
+    return table
 
 
 # ---------------------------------------------------------------------------------------
@@ -469,7 +498,7 @@ def one_hot_compare(y: np.ndarray, k: int) -> np.ndarray:
 # Dataset and load_dataset
 # ---------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)
 class Dataset:
     """Features and target ready for a network.
 
@@ -687,7 +716,7 @@ def load_dataset(source: str | os.PathLike | Table, features: Sequence[str] | No
             y[i] = index[_label_key(label, numeric)]
         except KeyError:
             raise DataError(
-                f"{_where(table.path, table.line(i), target)}: class {raw[i]!r} is not one "
+                f"{_where(table.path, table.line(i), target)}: class {_short(raw[i])} is not one "
                 f"of the network's classes ({_name_list(class_list)})") from None
     return Dataset(features=canonical, target=target, task=task, X=X, y=y,
                    classes=class_list, source=table.path)
@@ -697,7 +726,7 @@ def load_dataset(source: str | os.PathLike | Table, features: Sequence[str] | No
 # Standardization (course section 1: feature scaling)
 # ---------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)
 class Standardizer:
     """``z = (x - mean) / std`` per feature column, fitted on the training split only.
 
