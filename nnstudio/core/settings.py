@@ -3,6 +3,7 @@ besides its network. Everything here round-trips through the network file exactl
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
@@ -42,6 +43,7 @@ class TrainingSettings:
     early_stop_patience: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_types()
         problems = []
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer '{self.optimizer}' is unknown (choose {', '.join(OPTIMIZERS)})")
@@ -66,16 +68,51 @@ class TrainingSettings:
             problems.append(f"split must be three fractions >= 0 that add up to 1, got {self.split}")
         elif self.split[0] <= 0:
             problems.append("the training split must not be empty")
+        if self.seed < 0:
+            problems.append(f"seed must be >= 0, got {self.seed}")
+        if not (self.epsilon > 0):
+            problems.append(f"epsilon must be positive, got {self.epsilon}")
+        if self.early_stop_patience is not None and self.early_stop_patience < 1:
+            problems.append(f"early-stop patience must be >= 1 epoch, got {self.early_stop_patience}")
         if problems:
             raise SettingsError("; ".join(problems))
+
+    def _check_types(self) -> None:
+        """Coerce whole numbers and reals, and refuse what is neither, naming the setting."""
+        def number(name, value, kind, optional=False):
+            if value is None and optional:
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise SettingsError(f"{name} must be a finite number, got {value!r}")
+            if kind is int:
+                if value != int(value):
+                    raise SettingsError(f"{name} must be a whole number, got {value!r}")
+                return int(value)
+            return float(value)
+
+        for name in ("epochs", "seed"):
+            object.__setattr__(self, name, number(name, getattr(self, name), int))
+        for name in ("batch_size", "early_stop_patience"):
+            object.__setattr__(self, name, number(name, getattr(self, name), int, optional=True))
+        for name in ("learning_rate", "l1", "l2", "momentum", "beta1", "beta2", "epsilon"):
+            object.__setattr__(self, name, number(name, getattr(self, name), float))
+        object.__setattr__(self, "target_cost", number("target_cost", self.target_cost, float, optional=True))
+        if not isinstance(self.standardize, bool):
+            raise SettingsError(f"standardize must be true or false, got {self.standardize!r}")
+        try:
+            split = tuple(number("split", f, float) for f in self.split)
+        except TypeError:
+            raise SettingsError(f"split must be three fractions, got {self.split!r}") from None
+        object.__setattr__(self, "split", split)
+        for name in ("optimizer", "init", "precision"):
+            if not isinstance(getattr(self, name), str):
+                raise SettingsError(f"{name} must be text, got {getattr(self, name)!r}")
 
     def with_changes(self, **changes) -> "TrainingSettings":
         """A copy with some settings changed (validated)."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise SettingsError(f"unknown setting {', '.join(sorted(unknown))}")
-        if "split" in changes and changes["split"] is not None:
-            changes["split"] = tuple(float(f) for f in changes["split"])
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -89,9 +126,6 @@ class TrainingSettings:
         unknown = set(d) - known
         if unknown:
             raise SettingsError(f"unknown setting {', '.join(sorted(unknown))}")
-        d = dict(d)
-        if "split" in d:
-            d["split"] = tuple(float(f) for f in d["split"])
         return cls(**d)
 
 
