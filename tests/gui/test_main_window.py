@@ -1,0 +1,433 @@
+"""The main window driven as a person would: menu actions, keys, file prompts, drops."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+from PySide6.QtCore import QMimeData, QPointF, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from nnstudio.core import fileformat
+from nnstudio.core.graph import Network, layered
+from nnstudio.core.settings import Project
+from nnstudio.gui.main_window import MAX_RECENT, MainWindow
+
+
+def file_url(path) -> QUrl:
+    return QUrl.fromLocalFile(os.path.abspath(path))
+
+
+def _save_network(path, net: Network) -> str:
+    fileformat.save_project(Project(net), str(path))
+    return str(path)
+
+
+def _edit(window) -> None:
+    """One ordinary edit, as from the palette: a hidden neuron."""
+    window.palette_panel.items["hidden"].click()
+
+
+def _counts(net) -> tuple[int, int, int]:
+    return len(net.inputs()), len(net.hidden()), len(net.outputs())
+
+
+# ------------------------------------------------------------------ the sample, title
+def test_window_opens_on_the_sample_with_its_data(window):
+    net = window.document.network
+    inputs, hidden, outputs = _counts(net)
+    assert inputs == 2 and hidden >= 2 and outputs == 1      # XOR: 2 inputs, a hidden layer
+    assert net.errors() == []
+    assert window.windowTitle() == "xor (sample) — nnstudio"
+    assert window.document.project.data is not None
+    assert window.dataset_panel.table is not None          # the bound CSV is shown
+    assert window.dataset_panel.target_box.currentText() == window.document.project.data.target
+
+
+def test_title_marks_unsaved_changes_until_undone(window):
+    hidden = len(window.document.network.hidden())
+    _edit(window)
+    assert len(window.document.network.hidden()) == hidden + 1
+    assert window.windowTitle() == "xor (sample)* — nnstudio"
+    window.act_undo.trigger()
+    assert len(window.document.network.hidden()) == hidden
+    assert window.windowTitle() == "xor (sample) — nnstudio"
+    window.act_redo.trigger()
+    assert window.windowTitle().endswith("* — nnstudio")
+
+
+def test_undo_shortcut_from_the_keyboard(window, qtbot):
+    before = window.document.network.copy()
+    _edit(window)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.network.same_as(before)
+    assert not window.document.is_modified
+
+
+def test_standard_shortcuts_are_set(window):
+    from PySide6.QtGui import QKeySequence
+
+    SK = QKeySequence.StandardKey
+    for action, key in ((window.act_new, SK.New), (window.act_open, SK.Open),
+                        (window.act_save, SK.Save), (window.act_save_as, SK.SaveAs),
+                        (window.act_undo, SK.Undo), (window.act_redo, SK.Redo),
+                        (window.act_delete, SK.Delete), (window.act_select_all, SK.SelectAll),
+                        (window.act_zoom_in, SK.ZoomIn), (window.act_zoom_out, SK.ZoomOut)):
+        assert action.shortcut() == QKeySequence(key), action.text()
+    assert window.act_fit.shortcut() == QKeySequence("Ctrl+0")
+
+
+def test_select_all_and_delete_keys_on_the_canvas(window, qtbot):
+    before = window.document.network.copy()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.view.selected_neurons()) == len(before)
+    assert window.act_delete.isEnabled()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert len(window.document.network) == 0
+    window.act_undo.trigger()
+    assert window.document.network.same_as(before)
+
+
+def test_canvas_keys_do_not_fire_while_typing_in_a_panel(window, qtbot):
+    """Delete and Select All belong to the canvas: in a text field they edit the text."""
+    window.view.select_all()
+    edit = window.dataset_panel.derived_edit
+    edit.setFocus()
+    qtbot.keyClicks(edit, "x1")
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    assert edit.text() == ""
+    assert window.document.undo_stack.count() == 0
+
+
+def test_palette_keys_add_at_the_cursor(window, qtbot):
+    hidden = len(window.document.network.hidden())
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_H)
+    assert len(window.document.network.hidden()) == hidden + 1
+
+
+def test_layer_tools(window):
+    net = window.document.network
+    before = net.copy()
+    hidden = len(net.hidden())
+    window.view.select([n.id for n in net.inputs()])
+    window.ask_layer = lambda: (3, "hidden", "relu")
+    window.act_add_layer.trigger()                      # fed by the selected inputs
+    new = [n for n in net.hidden() if n.activation == "relu"]
+    assert len(new) == 3 and len(net.hidden()) == hidden + 3
+    assert all(len(net.incoming(n.id)) == 2 for n in new)
+    window.act_undo.trigger()
+    assert net.same_as(before)
+    window.ask_layer = lambda: None                     # cancelled: nothing happens
+    window.act_add_layer.trigger()
+    assert net.same_as(before) and not window.document.is_modified
+
+    window.view.select([n.id for n in net.hidden()])
+    window.act_duplicate.trigger()
+    assert len(net.hidden()) == 2 * hidden
+    copies = window.view.selected_neurons()
+    window.view.select(copies + [n.id for n in net.outputs()])
+    window.act_connect.trigger()                        # copies -> output
+    assert all(net.has_connection(c, net.outputs()[0].id) for c in copies)
+
+    window.act_undo.trigger()
+    window.act_undo.trigger()
+    for n in net.neurons():                             # scramble, then auto layout
+        net.move_neuron(n.id, n.y, n.x)
+    window.act_layout.trigger()
+    xs = {n.role: {m.x for m in net.neurons(n.role)} for n in net.neurons()}
+    assert all(len(v) == 1 for v in xs.values())        # one column per role here
+    assert xs["input"] < xs["hidden"] < xs["output"] or \
+        max(xs["input"]) < min(xs["hidden"]) < min(xs["output"])
+
+
+def test_status_bar_summary_follows_the_network(window):
+    net = window.document.network
+    assert f"{len(net.connections())} connections" in window.summary_label.text()
+    assert "ready to train" in window.summary_label.text()
+    hidden = len(net.hidden())
+    _edit(window)
+    assert f"{hidden + 1} hidden" in window.summary_label.text()
+    window.view.select([n.id for n in net.outputs()])
+    window.act_delete.trigger()
+    assert "problem" in window.summary_label.text()
+
+
+# ------------------------------------------------------------------------- files
+def test_save_and_open_round_trip(window, tmp_path):
+    path = tmp_path / "xor-copy.nns"
+    window.ask_save_path = lambda: str(path)
+    _edit(window)
+    window.act_save.trigger()                        # untitled: Save asks where
+    assert path.exists()
+    assert window.windowTitle() == "xor-copy — nnstudio"
+    saved = window.document.network.copy()
+
+    window.act_new.trigger()
+    assert len(window.document.network) == 0
+    assert window.windowTitle() == "Untitled — nnstudio"
+
+    window.ask_open_path = lambda: str(path)
+    window.act_open.trigger()
+    assert window.document.network.same_as(saved)
+    assert window.document.path == str(path)
+    assert window.windowTitle() == "xor-copy — nnstudio"
+    # the data binding followed the file
+    assert window.document.project.data is not None
+    assert os.path.exists(window.document.data_path())
+
+
+def test_save_keeps_the_file_and_clean_state(window, tmp_path):
+    path = tmp_path / "a.nns"
+    window.ask_save_path = lambda: str(path)
+    window.act_save_as.trigger()
+    _edit(window)
+    assert window.document.is_modified
+    window.ask_save_path = lambda: (_ for _ in ()).throw(AssertionError("asked again"))
+    window.act_save.trigger()                        # has a path now: no prompt
+    assert not window.document.is_modified
+    assert fileformat.load_project(str(path)).network.same_as(window.document.network)
+
+
+def test_save_as_adds_the_extension(window, tmp_path):
+    window.ask_save_path = lambda: str(tmp_path / "noext")
+    window.act_save_as.trigger()
+    assert (tmp_path / "noext.nns").exists()
+
+
+def test_open_recent_lists_and_opens_files(window, tmp_path):
+    a = _save_network(tmp_path / "a.nns", layered([3, 4, 1]))
+    b = _save_network(tmp_path / "b.nns", layered([4, 3]))
+    for path in (a, b):
+        window.ask_open_path = lambda p=path: p
+        window.act_open.trigger()
+    window.recent_menu.aboutToShow.emit()
+    paths = [act.data() for act in window.recent_menu.actions() if act.data()]
+    assert paths == [b, a]
+    recent_a = next(act for act in window.recent_menu.actions() if act.data() == a)
+    recent_a.trigger()
+    assert window.document.network.same_as(fileformat.load_project(a).network)
+
+
+def test_open_recent_keeps_at_most_eight(window, tmp_path):
+    for i in range(MAX_RECENT + 3):
+        window.add_recent(str(tmp_path / f"n{i}.nns"))
+    files = window.recent_files()
+    assert len(files) == MAX_RECENT
+    assert files[0].endswith(f"n{MAX_RECENT + 2}.nns")
+
+
+def test_missing_recent_file_is_removed_with_a_message(window, tmp_path, messages):
+    gone = str(tmp_path / "gone.nns")
+    window.add_recent(gone)
+    before = window.document.network.copy()
+    window.recent_menu.aboutToShow.emit()
+    next(act for act in window.recent_menu.actions() if act.data() == gone).trigger()
+    assert gone not in window.recent_files()
+    assert messages and "gone.nns" in messages[-1][2]
+    assert window.document.network.same_as(before)
+
+
+def _bad_files(tmp_path) -> dict[str, tuple[str, str]]:
+    """name -> (path, words the message must contain)."""
+    good = fileformat.project_to_dict(Project(layered([2, 2, 1], output="sigmoid")))
+    cycle = json.loads(json.dumps(good))
+    hidden = [n["id"] for n in cycle["neurons"] if n["role"] == "hidden"]
+    cycle["connections"] += [{"source": hidden[0], "target": hidden[1], "weight": 0.0},
+                             {"source": hidden[1], "target": hidden[0], "weight": 0.0}]
+    newer = dict(good, version=fileformat.FORMAT_VERSION + 1)
+    files = {
+        "broken": ('{"format": "nnstudio-network", "version": 1, "neurons": [', "JSON"),
+        "cycle": (json.dumps(cycle), "cycle"),
+        "newer": (json.dumps(newer), "newer"),
+    }
+    out = {}
+    for name, (text, words) in files.items():
+        path = tmp_path / f"{name}.nns"
+        path.write_text(text, encoding="utf-8")
+        out[name] = (str(path), words)
+    return out
+
+
+def test_bad_files_show_a_dialog_and_leave_the_network_untouched(window, tmp_path, messages):
+    _edit(window)                                # unsaved work that must survive
+    window.ask_unsaved_changes = lambda: "discard"
+    before = window.document.network.copy()
+    title = window.windowTitle()
+    for name, (path, words) in _bad_files(tmp_path).items():
+        messages.clear()
+        window.ask_open_path = lambda p=path: p
+        window.act_open.trigger()
+        assert len(messages) == 1, name
+        kind, _title, text = messages[0]
+        assert kind == "warning"
+        assert f"{name}.nns" in text and words.lower() in text.lower(), text
+        assert "Traceback" not in text
+        assert window.document.network.same_as(before), name
+        assert window.windowTitle() == title
+        assert path not in window.recent_files()
+    assert window.document.is_modified            # the unsaved edit is still there
+    window.act_undo.trigger()
+    assert not window.document.is_modified
+
+
+# ----------------------------------------------------------- unsaved-changes prompt
+def test_cancel_keeps_the_document(window):
+    _edit(window)
+    edited = window.document.network.copy()
+    asked = []
+    window.ask_unsaved_changes = lambda: asked.append(1) or "cancel"
+    window.act_new.trigger()
+    assert asked and window.document.network.same_as(edited) and window.document.is_modified
+    window.ask_open_path = lambda: (_ for _ in ()).throw(AssertionError("asked for a file"))
+    window.act_open.trigger()                     # cancelled before the file prompt
+    assert window.document.network.same_as(edited)
+    window.close()
+    assert window.isVisible()                     # close was refused
+
+
+def test_discard_proceeds(window):
+    _edit(window)
+    window.ask_unsaved_changes = lambda: "discard"
+    window.act_new.trigger()
+    assert len(window.document.network) == 0
+    assert not window.document.is_modified
+
+
+def test_save_answer_saves_first(window, tmp_path):
+    _edit(window)
+    path = tmp_path / "kept.nns"
+    window.ask_unsaved_changes = lambda: "save"
+    window.ask_save_path = lambda: str(path)
+    edited = window.document.network.copy()
+    window.act_new.trigger()
+    assert fileformat.load_project(str(path)).network.same_as(edited)
+    assert len(window.document.network) == 0
+
+
+def test_save_answer_then_cancelled_save_dialog_keeps_the_document(window):
+    _edit(window)
+    window.ask_unsaved_changes = lambda: "save"
+    window.ask_save_path = lambda: None
+    edited = window.document.network.copy()
+    window.act_new.trigger()
+    assert window.document.network.same_as(edited) and window.document.is_modified
+
+
+def test_close_with_unsaved_changes_asks(window):
+    _edit(window)
+    window.ask_unsaved_changes = lambda: "discard"
+    assert window.close()
+    assert not window.isVisible()
+
+
+# -------------------------------------------------------------------------- drops
+def _drop(window, paths) -> None:
+    """Drag files from a file manager and drop them on the middle of the canvas."""
+    mime = QMimeData()
+    mime.setUrls([file_url(p) for p in paths])
+    target = window.view.viewport()
+    centre = target.rect().center()
+    with warnings.catch_warnings():       # PySide marks the QPoint constructor deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+
+
+def test_dropping_a_network_file_opens_it(window, tmp_path):
+    path = _save_network(tmp_path / "dropped.nns", layered([3, 4, 1]))
+    _drop(window, [path])
+    assert window.windowTitle() == "dropped — nnstudio"
+    assert len(window.document.network.inputs()) == 3
+
+
+def test_dropping_a_csv_binds_it(window, sample_data):
+    _drop(window, [str(sample_data / "iris.csv")])
+    data = window.document.project.data
+    assert data.target == "species" and data.classes == ["setosa", "versicolor", "virginica"]
+    assert window.dataset_panel.table.columns[-1] == "species"
+    window.act_undo.trigger()                      # binding is one undo step
+    assert window.document.project.data.path.endswith("xor.csv")
+
+
+def test_dropping_a_csv_on_an_empty_network_creates_inputs_and_outputs(window, sample_data):
+    window.act_new.trigger()
+    _drop(window, [str(sample_data / "linear_2var.csv")])
+    net = window.document.network
+    assert [n.feature for n in net.inputs()] == ["x1", "x2"]
+    assert [n.target for n in net.outputs()] == ["y"] and net.loss == "mse"
+    window.act_undo.trigger()                      # one step
+    assert len(net) == 0 and window.document.project.data is None
+
+
+# ------------------------------------------------------------------ docks, layout
+def test_docks_exist_with_their_panels(window):
+    names = {d.objectName(): d for d in window.findChildren(QDockWidget)}
+    assert set(names) == {"dock-palette", "dock-inspector", "dock-dataset", "dock-training"}
+    assert names["dock-training"].widget().text().startswith("<b>Training</b>")
+    for dock in names.values():
+        assert dock.isVisible()
+
+
+def test_reset_layout_restores_the_default_docks(window):
+    window.dataset_dock.hide()
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.inspector_dock)
+    window.palette_dock.setFloating(True)
+    window.act_reset_layout.trigger()
+    assert window.dataset_dock.isVisible()
+    assert not window.palette_dock.isFloating()
+    assert window.dockWidgetArea(window.inspector_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+
+
+def test_geometry_and_dock_state_persist(qtbot, settings_dir):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(QSize(700, 500))          # fits the offscreen screen (800x600)
+    expected = first.size()                # (no smaller than the docks' minimum)
+    first.dataset_dock.hide()
+    first.add_recent("/tmp/some.nns")
+    assert first.close()
+
+    ini = settings_dir / "nnstudio.ini"
+    assert ini.exists()
+    stored = QSettings(str(ini), QSettings.Format.IniFormat)
+    assert stored.value("window/geometry") is not None
+    assert stored.value("window/state") is not None
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    size = second.size()             # offscreen Qt may be off by a pixel after restoring
+    assert abs(size.width() - expected.width()) <= 2
+    assert abs(size.height() - expected.height()) <= 2
+    assert not second.dataset_dock.isVisible()
+    assert second.recent_files() == ["/tmp/some.nns"]
+    second.close()
+
+
+def test_settings_never_touch_the_home_folder(qtbot, settings_dir, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    from nnstudio.gui.app import app_settings
+
+    assert app_settings().fileName().startswith(str(settings_dir))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.add_recent(str(tmp_path / "x.nns"))
+    w.close()
+    assert list(home.rglob("*")) == []
+    assert (settings_dir / "nnstudio.ini").exists()
