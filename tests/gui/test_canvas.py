@@ -75,7 +75,7 @@ class Editor:
         mime = QMimeData()
         mime.setData(PALETTE_MIME, role.encode("utf-8"))
         pos = QPointF(self.at(x, y))
-        enter = QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        enter = QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
         QApplication.sendEvent(self.viewport, enter)
         assert enter.isAccepted()
         event = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
@@ -134,7 +134,7 @@ def test_drops_of_other_things_are_left_to_the_window(editor):
     mime = QMimeData()
     mime.setUrls([])
     mime.setText("not a neuron")
-    enter = QDragEnterEvent(QPointF(editor.at(0, 0)), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    enter = QDragEnterEvent(editor.at(0, 0), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(editor.viewport, enter)
     assert not enter.isAccepted()
     assert len(editor.net) == 0
