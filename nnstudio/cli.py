@@ -5,8 +5,9 @@ Commands (``nnstudio COMMAND -h`` for each one's options)::
     new OUT --layers 4,10,3 [--hidden tanh] [--output linear|sigmoid|softmax|ova] [--init ..] [--seed N]
     train NET [--data CSV] [--target COL] [--epochs N] [--lr X] [--optimizer gd|sgd|momentum|adam]
               [--batch-size N|all] [--l1 X] [--l2 X] [--split TRAIN,VAL,TEST] [--standardize]
-              [--poly D] [--seed N] (-o OUT | --in-place)
-    eval NET [--data CSV] [--json]
+              [--poly D] [--seed N] [--init glorot|he|uniform|zeros] [--reset-state]
+              (-o OUT | --in-place)
+    eval NET [--data CSV] [--part train|val|test|all] [--json]
     predict NET [--data CSV] -o OUT.csv
     solve NET [--data CSV] [--l2 X] (-o OUT | --in-place)
     gradcheck NET [--data CSV] [--threshold 1e-6] [--samples N]
@@ -16,11 +17,18 @@ Commands (``nnstudio COMMAND -h`` for each one's options)::
 Settings stored in the network file are the defaults; options given here override them
 (and the overrides are saved with the trained network). ``--data`` may be left out when
 the file is bound to a dataset. ``train`` and ``solve`` never overwrite their input unless
-``-o`` names it or ``--in-place`` is given.
+``-o`` names it or ``--in-place`` is given; no command ever writes over its data file, and
+``predict`` never over the network it reads.
+
+``train`` initializes a network that has no weights yet (all 0, no training state: drawn
+in the app) from its ``init`` setting first, as the app does
+(``workflow.initialize_if_needed``); it refuses to continue a training state on inputs
+prepared differently (standardization, features, target) unless ``--reset-state``.
+``eval --part test`` scores the test rows of the stored split, once, at the end.
 
 Exit codes: 0 success; 1 a check failed (``check`` found errors, ``gradcheck`` above its
 threshold); 2 bad input or usage (a bad network file or CSV, an impossible option,
-training that diverged), with a one-line message ``nnstudio COMMAND: problem`` on stderr
+training that diverged, numbers too large to compute, an unknown command), with a one-line message ``nnstudio COMMAND: problem`` on stderr
 and nothing written; 70 an internal error (a bug: one line asking to report it);
 130 interrupted with Ctrl+C (nothing written).
 """
@@ -50,6 +58,12 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 PROG = "nnstudio"
+COMMANDS = ("new", "train", "eval", "predict", "solve", "gradcheck", "check", "info")
+#: Sizes beyond these are refused with a clear message rather than left to exhaust the
+#: memory or run for days (a neuron or connection is a Python object in the editable graph).
+MAX_NEURONS = 100_000
+MAX_CONNECTIONS = 2_000_000
+MAX_EPOCHS = 10_000_000
 HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
 OUTPUTS = ("linear", "sigmoid", "softmax", "ova")
 LOSS_NAMES = {
@@ -112,6 +126,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _epochs(text: str) -> int:
+    value = _count(text)
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(
+            f"{value:,} is more than the {MAX_EPOCHS:,} epochs one run can train")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -157,9 +179,12 @@ def _batch_size(text: str) -> int | None:
 
 
 def _layers(text: str) -> list[int]:
-    parts = [p.strip() for p in text.replace("-", ",").split(",") if p.strip()]
+    parts = [p.strip() for p in re.split(r"[,-]", text)]
+    if any(p == "" for p in parts) and len(parts) > 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has an empty layer size (write it like 4,10,3)")
     try:
-        sizes = [int(p) for p in parts]
+        sizes = [int(p) for p in parts if p]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a list of layer sizes (write it like 4,10,3)") from None
@@ -167,6 +192,15 @@ def _layers(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give at least two layer sizes >= 1, inputs first and outputs last "
             "(like 4,10,3)")
+    neurons = sum(sizes)
+    connections = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    if neurons > MAX_NEURONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has {neurons:,} neurons; nnstudio builds at most {MAX_NEURONS:,}")
+    if connections > MAX_CONNECTIONS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has {connections:,} connections; nnstudio builds at most "
+            f"{MAX_CONNECTIONS:,}")
     return sizes
 
 
@@ -231,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     network(p)
     data(p, "CSV file to train on")
     p.add_argument("--target", metavar="COL", help="target column (default: the bound one, else the last)")
-    p.add_argument("--epochs", type=_count, help="epochs to train")
+    p.add_argument("--epochs", type=_epochs, help=f"epochs to train (at most {MAX_EPOCHS:,})")
     p.add_argument("--lr", type=_positive, metavar="X", help="learning rate")
     p.add_argument("--optimizer", choices=("gd", "sgd", "momentum", "adam"))
     p.add_argument("--batch-size", type=_batch_size, metavar="N|all", default=argparse.SUPPRESS,
@@ -244,20 +278,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standardize the features (fitted on the training split)")
     p.add_argument("--poly", type=_positive_int, metavar="D",
                    help="bind the inputs to polynomial features of degree 1..D")
-    p.add_argument("--seed", type=_count, help="random seed for the split and the batches")
+    p.add_argument("--seed", type=_count, help="random seed for the split and the batches "
+                                               "(and the initialization, see --init)")
+    p.add_argument("--init", choices=("glorot", "he", "uniform", "zeros"),
+                   help="initialization for a network that has no weights yet (every weight "
+                        "0 and no training state, as drawn in the app): it is initialized "
+                        "with this and the seed before training (default: the file's, glorot)")
     p.add_argument("--reset-state", action="store_true",
                    help="ignore the saved training state (optimizer moments, random generator, "
-                        "epoch count): train on from the saved weights as if they were new")
+                        "epoch count): train on from the saved weights, as they are, with a "
+                        "fresh optimizer; also needed to change the preprocessing "
+                        "(--[no-]standardize, --poly, --target) of a trained network")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     output(p)
     p.set_defaults(run=cmd_train)
 
     p = command("eval", "evaluate a network on a CSV file",
                 "Loss, plus accuracy and confusion matrix (classification) or MSE and R^2 "
-                "(regression), on every row of the data, with the network's stored scaling "
-                "and classes.")
+                "(regression), on every row of the data (or on one part of the training "
+                "split with --part), with the network's stored scaling and classes.")
     network(p)
     data(p, "CSV file to evaluate on")
+    p.add_argument("--part", choices=("train", "val", "test", "all"),
+                   help="evaluate only the training, validation or test rows of the split "
+                        "the network was trained with (its stored split fractions and seed, "
+                        "drawn again on its bound data file); default: every row")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: loss, accuracy, confusion_matrix or loss, mse, r2")
     p.set_defaults(run=cmd_eval)
@@ -334,14 +379,34 @@ def _output_path(args) -> str:
     return args.output
 
 
-def _check_output(path: str, data: str | None = None) -> None:
+def _same_file(a: str, b: str | None) -> bool:
+    if b is None:
+        return False
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_output(path: str, data: str | None = None, net: str | None = None,
+                  writes: str = "network") -> None:
     """Refuse early (before any work) an output path that cannot be written, or that is
-    the data file being read."""
+    an input: the data file being read, or (``net`` given: ``predict``) the network file.
+    ``writes`` is ``"network"`` or ``"csv"``: a network is never written to a ``.csv``
+    name, nor a CSV to a ``.nns`` name (both are surely a slip of the keyboard)."""
     if path == "-":
         return
-    if data is not None and os.path.exists(path) and os.path.exists(data) \
-            and os.path.samefile(path, data):
+    if _same_file(path, data):
         raise CliError(f"{path} is the data file being read; write the result elsewhere")
+    if _same_file(path, net):
+        raise CliError(f"{path} is the network file being read; write the "
+                       f"{'predictions' if writes == 'csv' else 'result'} elsewhere")
+    suffix = os.path.splitext(path)[1].lower()
+    if writes == "network" and suffix == ".csv":
+        raise CliError(f"{path} is a CSV file name, but a network file is written here; "
+                       "give a name ending in .nns")
+    if writes == "csv" and suffix == ".nns":
+        raise CliError(f"{path} is a network file name, but predictions (CSV) are written "
+                       "here; give a name ending in .csv")
     if os.path.isdir(path):
         raise CliError(f"{path} is a folder; give a file name to write")
     folder = os.path.dirname(os.path.abspath(path))
@@ -400,7 +465,8 @@ def _settings_with_options(settings, args):
     changes = {}
     for option, name in (("epochs", "epochs"), ("lr", "learning_rate"),
                          ("optimizer", "optimizer"), ("l1", "l1"), ("l2", "l2"),
-                         ("split", "split"), ("standardize", "standardize"), ("seed", "seed")):
+                         ("split", "split"), ("standardize", "standardize"), ("seed", "seed"),
+                         ("init", "init")):
         value = getattr(args, option, None)
         if value is not None:
             changes[name] = value
@@ -487,9 +553,9 @@ def cmd_new(args) -> int:
     from nnstudio.core.graph import layered
     from nnstudio.core.settings import Project, TrainingSettings
 
+    _check_output(args.out)
     if os.path.exists(args.out) and not args.force:
         raise CliError(f"{args.out} already exists (use --force to replace it)")
-    _check_output(args.out)
     from nnstudio.core.training import initialize
 
     net = layered(args.layers, hidden=args.hidden, output=args.output)
@@ -505,25 +571,50 @@ def cmd_new(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from nnstudio.core.workflow import apply_binding, prepare_training
+    from nnstudio.core.workflow import (apply_binding, initialize_if_needed, prepare_training,
+                                        preprocessing_changes)
 
     out = _output_path(args)
     _check_output(out)
     project = _load(args.net)
     settings = _settings_with_options(project.settings, args)
+    if settings.epochs > MAX_EPOCHS:
+        raise CliError(f"{args.net}: its settings ask for {settings.epochs:,} epochs, more than "
+                       f"the {MAX_EPOCHS:,} one run can train; give --epochs N")
     data = _data_arg(args, project)
     _check_output(out, data)
     prepared = prepare_training(project, data, target=args.target, poly=args.poly,
                                 settings=settings)
+    changes = preprocessing_changes(project, prepared, settings)
+    if changes and not args.reset_state:
+        raise CliError(
+            f"{args.net} holds a training state, but the inputs would be prepared differently "
+            f"({'; '.join(changes)}): its weights were learned on inputs prepared the old way, "
+            "so continuing would train them, with the old optimizer state, on inputs they do "
+            "not fit. Train without the change, or add --reset-state (it keeps the weights as "
+            "they are and starts a fresh optimizer; the weights must then re-adapt to the new "
+            "inputs), or start from new weights with 'nnstudio new'")
     apply_binding(project, prepared)
     net = project.network
     from nnstudio.core.training import Divergence, Trainer
 
-    state = None if args.reset_state else project.state
+    if args.reset_state:
+        project.state = None        # a fresh start from these weights
+    state = project.state
+    if initialize_if_needed(project, settings):
+        print(f"initialized the weights ({settings.init}, seed {settings.seed}): "
+              "the network had none yet")
+    _check_starting_outputs(net, prepared)
     trainer = _trainer(Trainer, args.net, net, settings, prepared, state)
     if getattr(args, "batch_size", None) is not None and settings.optimizer == "gd":
         print("note: gd uses the whole training set every step; --batch-size applies to "
               "sgd, momentum and adam")
+    n_train = len(prepared.split[0])
+    n_val, n_test = len(prepared.split[1]), len(prepared.split[2])
+    if settings.early_stop_patience is not None and not n_val:
+        print(f"warning: early stopping (patience {_plural(settings.early_stop_patience, 'epoch')}) "
+              f"watches the validation cost, but the split {_split_text(settings.split)} has no "
+              "validation rows: it is off for this run (give --split with a validation part)")
     progress = _Progress(settings.epochs, args.quiet)
     history = []
     start = time.perf_counter()
@@ -543,8 +634,6 @@ def cmd_train(args) -> int:
     project.state = trainer.state()
     project.history.extend(history)
     _save(project, out)
-    n_train = len(prepared.split[0])
-    n_val, n_test = len(prepared.split[1]), len(prepared.split[2])
     rows = f"{n_train} training rows" + (f", {n_val} validation" if n_val else "") \
         + (f", {n_test} test (not used)" if n_test else "")
     if trainer.stop_reason:
@@ -555,7 +644,43 @@ def cmd_train(args) -> int:
     else:
         print(f"trained 0 epochs (nothing to do) on {rows}")
     print(f"wrote {out}")
+    if n_test:
+        print(f"the {n_test} test rows are for one final score, when you have chosen on the "
+              f"validation rows: nnstudio eval {_quoted(out)} --part test")
     return EXIT_OK
+
+
+def _quoted(path: str) -> str:
+    """A path as typed on a command line (quoted when it has spaces or quotes)."""
+    import shlex
+
+    return shlex.quote(path)
+
+
+def _split_text(split) -> str:
+    return "/".join(f"{f:g}" for f in split)
+
+
+def _check_starting_outputs(net, prepared) -> None:
+    """Refuse training whose very first outputs are already infinite or NaN: the inputs
+    are far too large for the weights (raw values like 1e200), which no learning rate
+    fixes. Names the first such row of the file."""
+    from nnstudio.core.metrics import predict
+
+    X = prepared.X_train
+    with np.errstate(all="ignore"):
+        P = np.asarray(predict(net, X), dtype=np.float64)
+    bad = ~np.all(np.isfinite(P), axis=1)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    line = prepared.table.line(int(prepared.split[0][i]))
+    largest = float(np.max(np.abs(X[i])))
+    advice = ("rescale the data" if prepared.scaler is not None
+              else "standardize the inputs (--standardize) or rescale the data")
+    raise CliError(f"the network's outputs are already infinite or NaN at its starting weights "
+                   f"on {os.path.basename(prepared.path)} line {line} (inputs up to "
+                   f"{largest:.3g} in size), before any training step: {advice}")
 
 
 def _trainer(trainer_class, path: str, net, settings, prepared, state):
@@ -577,14 +702,45 @@ def _trainer(trainer_class, path: str, net, settings, prepared, state):
                        "--reset-state trains on from the saved weights with a fresh optimizer")
 
 
+PART_NAMES = {"train": "training", "val": "validation", "test": "test"}
+
+
 def cmd_eval(args) -> int:
     from nnstudio.core.workflow import prepare_evaluation
 
     project = _load(args.net)
-    prepared = prepare_evaluation(project, _data_arg(args, project))
+    data = _data_arg(args, project)
+    part = args.part if args.part != "all" else None
+    if part is not None:
+        if project.data is None or not project.data.path:
+            raise CliError(f"--part picks rows of the split {args.net} was trained with, on its "
+                           "bound data file, but it is not bound to one (train it first)")
+        if not _same_file(data, project.data.path):
+            raise CliError(f"--part picks rows of the split {args.net} was trained with, on "
+                           f"its bound data file {_shown_path(project.data.path)}, not on "
+                           f"{data}; leave out --part to evaluate every row of {data}")
+    prepared = prepare_evaluation(project, data, split=part is not None)
+    X, Y = prepared.X, prepared.Y
+    what = f"{prepared.m} rows of {_shown_path(prepared.path)} ({prepared.task})"
+    if part is not None:
+        X, Y = prepared.part(part)
+        st = project.settings
+        split = f"the split {_split_text(st.split)} with seed {st.seed}"
+        if X is None:
+            raise CliError(f"{split} stored in {args.net} has no {PART_NAMES[part]} rows; "
+                           "train with --split TRAIN,VAL,TEST to have them")
+        what = (f"{X.shape[0]} {PART_NAMES[part]} rows of {_shown_path(prepared.path)} "
+                f"({prepared.task}; split {_split_text(st.split)}, seed {st.seed})")
+    _check_predictions(project.network, X, prepared,
+                       None if part is None else prepared.split[("train", "val", "test").index(part)])
     from nnstudio.core.metrics import evaluate
 
-    result = evaluate(project.network, prepared.X, prepared.Y)
+    with np.errstate(all="ignore"):
+        result = evaluate(project.network, X, Y)
+    if not math.isfinite(float(result["loss"])) or not all(
+            math.isfinite(float(result[k])) for k in ("mse", "r2") if k in result):
+        raise CliError("the loss is infinite or NaN: the network's values on these rows are "
+                       "too large to score (inputs far larger than those it was trained on?)")
     if prepared.task == "classification":
         keys = ("loss", "accuracy", "confusion_matrix")
     else:
@@ -596,7 +752,7 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(values))
         return EXIT_OK
-    print(f"{prepared.m} rows of {_shown_path(prepared.path)} ({prepared.task})")
+    print(what)
     print(f"loss      {values['loss']:.6g}  ({LOSS_NAMES[project.network.loss]})")
     if prepared.task == "classification":
         cm = np.asarray(values["confusion_matrix"], dtype=np.int64)
@@ -614,6 +770,25 @@ def cmd_eval(args) -> int:
         print(f"mse       {values['mse']:.6g}")
         print(f"r2        {values['r2']:.6f}")
     return EXIT_OK
+
+
+def _check_predictions(net, X, prepared, rows=None) -> np.ndarray:
+    """The network's outputs for ``X``; CliError naming the file line of the first row
+    whose output is infinite or NaN (no NumPy warning is shown)."""
+    from nnstudio.core.metrics import predict
+
+    with np.errstate(all="ignore"):
+        P = np.asarray(predict(net, X), dtype=np.float64)
+    bad = ~np.all(np.isfinite(P), axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        row = int(rows[i]) if rows is not None else i
+        line = prepared.table.line(row)
+        raise CliError(f"the network's output for {os.path.basename(prepared.path) or 'the data'} "
+                       f"line {line} is infinite or NaN (inputs up to "
+                       f"{float(np.max(np.abs(X[i]))):.3g} in size): the weights or the inputs "
+                       "are too large; nothing can be scored or predicted from it")
+    return P
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -659,14 +834,12 @@ def prediction_columns(net, prepared, P: np.ndarray) -> tuple[list[str], list[li
 def cmd_predict(args) -> int:
     from nnstudio.core.workflow import prepare_evaluation
 
-    _check_output(args.output)
+    _check_output(args.output, net=args.net, writes="csv")
     project = _load(args.net)
     data = _data_arg(args, project)
-    _check_output(args.output, data)
+    _check_output(args.output, data, net=args.net, writes="csv")
     prepared = prepare_evaluation(project, data, require_target=False)
-    from nnstudio.core.metrics import predict
-
-    P = np.asarray(predict(project.network, prepared.X), dtype=np.float64)
+    P = _check_predictions(project.network, prepared.X, prepared)
     header, cells = prediction_columns(project.network, prepared, P)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -696,13 +869,25 @@ def cmd_solve(args) -> int:
     from nnstudio.core.metrics import evaluate
     from nnstudio.core.solve import solve_details
 
-    solution = solve_details(net, prepared.X_train, prepared.Y_train, l2=settings.l2, l1=settings.l1)
+    try:
+        with np.errstate(all="ignore"):
+            solution = solve_details(net, prepared.X_train, prepared.Y_train, l2=settings.l2,
+                                     l1=settings.l1)
+    except np.linalg.LinAlgError as e:
+        raise CliError(f"the least-squares solution could not be computed ({_one_line(e)}); "
+                       "the values may be too large: standardize the inputs (--standardize "
+                       "with train, or in the file's settings)") from None
+    if not all(math.isfinite(v) for v in solution.weights.values()) \
+            or not all(math.isfinite(v) for v in solution.biases.values()):
+        raise CliError("the least-squares solution is infinite or NaN: the values are too "
+                       "large; standardize the inputs or rescale the data")
     net.set_parameters(solution.weights, solution.biases)
     project.settings = settings
     project.state = None        # an optimizer's state does not belong to these weights
     _save(project, out)
     method = f"ridge (L2 {settings.l2:g})" if settings.l2 else "normal equation"
-    result = evaluate(net, prepared.X_train, prepared.Y_train)
+    with np.errstate(all="ignore"):
+        result = evaluate(net, prepared.X_train, prepared.Y_train)
     print(f"solved by the {method} on {len(prepared.split[0])} training rows: "
           f"cost {float(result['loss']):.6g}, R^2 {float(result['r2']):.6f}")
     scaler = prepared.scaler
@@ -744,7 +929,13 @@ def cmd_gradcheck(args) -> int:
     X, Y = prepared.X_train, prepared.Y_train
     if args.samples is not None:
         X, Y = X[:args.samples], Y[:args.samples]
-    result = gradient_check(project.network, X, Y, settings.l1, settings.l2)
+    with np.errstate(all="ignore"):
+        result = gradient_check(project.network, X, Y, settings.l1, settings.l2)
+    if not math.isfinite(float(result.cost)) or not all(
+            math.isfinite(float(_rel_error(r))) for r in result.rows):
+        raise CliError("the gradients are infinite or NaN at these weights on this data: the "
+                       "values are too large to compare (standardize the inputs, or rescale "
+                       "the data)")
     worst = sorted(result.rows, key=lambda r: -_rel_error(r))[:5]
     ok = result.max_rel_error <= args.threshold
     print(f"largest relative error {result.max_rel_error:.3g} over {len(result.rows)} "
@@ -767,10 +958,26 @@ def _gradcheck_row(row) -> str:
             f"numeric {get('numeric', float('nan')):+.10g}  relative error {_rel_error(row):.3g}")
 
 
+def _problems(project):
+    """The project's problems (see ``workflow.project_problems``), with the feature
+    expressions checked against the bound data file's header when it can be read."""
+    from nnstudio.core.data import DataError, read_header
+    from nnstudio.core.workflow import project_problems
+
+    columns, source = None, "the data"
+    if project.data is not None and project.data.path:
+        try:
+            columns = read_header(project.data.path)
+            source = os.path.basename(project.data.path)
+        except DataError:
+            pass
+    return project_problems(project, columns, source)
+
+
 def cmd_check(args) -> int:
     project = _load(args.net)
     net = project.network
-    problems = net.validate()
+    problems = _problems(project)
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         ids = f" (neurons {', '.join(f'#{i}' for i in p.neurons)})" if p.neurons else ""
@@ -838,9 +1045,17 @@ def cmd_info(args) -> int:
     else:
         lines.append(("history", "not trained yet"))
     lines.append(("state", "saved (training continues exactly)" if project.state else "none"))
-    errors = net.errors()
-    lines.append(("problems", "none" if not errors else
-                  f"{len(errors)} error{'s' if len(errors) != 1 else ''} (run 'nnstudio check')"))
+    problems = _problems(project)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    if not problems:
+        lines.append(("problems", "none"))
+    else:
+        counts = ", ".join(c for c in (
+            f"{_plural(len(errors), 'error')}" if errors else "",
+            f"{_plural(len(warnings), 'warning')}" if warnings else "") if c)
+        lines.append(("problems", f"{counts} (run 'nnstudio check'); first: "
+                                  f"{(errors or warnings)[0].message}"))
     width = max(len(k) for k, _ in lines) + 1
     for key, value in lines:
         print(f"{key + ':':<{width}} {value}")
@@ -862,6 +1077,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (see the module docstring). Never raises
     for bad input: the problem is one line on stderr."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        import difflib
+
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        print(f"{PROG}: unknown command {argv[0]!r}{hint}; the commands are "
+              f"{', '.join(COMMANDS)} (see '{PROG} -h')", file=sys.stderr)
+        return EXIT_BAD_INPUT
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -17,11 +17,12 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from nnstudio.core.fileformat import save_project
 from nnstudio.core.graph import layered
-from nnstudio.core.settings import Project, TrainingSettings
+from nnstudio.core.settings import DataBinding, Project, TrainingSettings
 from nnstudio.core.workflow import apply_binding, prepare_training
 
 _SCRIPT = pathlib.Path(sys.executable).with_name("nnstudio")
@@ -206,6 +207,11 @@ NETWORK_CASES = [
      ["bad.nns: state:", "training state cannot be used", "--reset-state"]),
     ("bound_data_file_missing", _set(["data", "path"], "gone.csv"), ["train", "NET", "-o", "out.nns"],
      ["gone.csv", "file not found"]),
+    ("bad_feature_expression", _set(["neurons", 0, "feature"], "x1^^2"), TRAIN,
+     ["input neuron x1 (#1)", "bad feature expression 'x1^^2'", "more than one '^'"]),
+    ("preprocessing_changed_under_a_training_state", _set(["state"], {"format": 1}),
+     TRAIN + ["--standardize"],
+     ["bad.nns holds a training state", "standardization off -> on", "--reset-state"]),
 ]
 
 
@@ -325,6 +331,18 @@ USAGE_CASES = [
     (["gradcheck", "cls.nns", "--threshold", "abc"], ["--threshold", "'abc' is not a number"]),
     (["predict", "cls.nns", "-o", "data.csv"], ["data.csv is the data file being read"]),
     (["train", "cls.nns", "-o", "out.nns", "--frobnicate"], ["unrecognized arguments: --frobnicate"]),
+    (["predict", "cls.nns", "-o", "cls.nns"], ["cls.nns is the network file being read"]),
+    (["predict", "cls.nns", "-o", "./cls.nns"], ["./cls.nns is the network file being read"]),
+    (["predict", "cls.nns", "-o", "pred.nns"], ["pred.nns is a network file name", ".csv"]),
+    (["train", "cls.nns", "-o", "data.csv"], ["data.csv is a CSV file name", ".nns"]),
+    (["new", "data.csv", "--layers", "2,1", "--force"], ["data.csv is a CSV file name"]),
+    (["trian", "cls.nns"], ["unknown command 'trian' (did you mean 'train'?)"]),
+    (["bogus"], ["unknown command 'bogus'", "the commands are new, train"]),
+    (["new", "n.nns", "--layers", "2,,1"], ["--layers", "empty layer size"]),
+    (["new", "n.nns", "--layers", "10,100000"], ["100,010 neurons", "at most 100,000"]),
+    (["train", "cls.nns", "-o", "out.nns", "--epochs", "99999999"], ["--epochs", "10,000,000"]),
+    (["eval", "cls.nns", "--part", "test"], ["split 1/0/0 with seed 0", "no test rows"]),
+    (["eval", "cls.nns", "--part", "exam"], ["--part", "'exam'"]),
 ]
 
 
@@ -338,3 +356,69 @@ def test_bad_usage_is_one_line_and_exit_2(work, args, expected):
     for part in expected:
         assert part in proc.stderr, proc.stderr
     assert snapshot(work) == before
+
+
+# ------------------------------------------------------------- numbers too large (issue 3)
+def _overflow_files(folder: pathlib.Path) -> None:
+    """poly.csv (x up to 3: x^1000 overflows on line 3) with pow.nns, a 1-1 network whose
+    input is the feature x^1000, bound to it; prod.nns reads big*big2 (1e200 * 1e200 on
+    line 3);
+    huge.csv (1e308 on line 3) and big.nns, a 2-1 linear network with weights 10."""
+    (folder / "poly.csv").write_text("x,big,big2,y\n0.5,1,1,1\n3,1e200,1e200,2\n-1,1e200,1,3\n",
+                                     encoding="utf-8")
+    for name, feature in (("pow.nns", "x^1000"), ("prod.nns", "big*big2")):
+        net = layered([1, 1])
+        net.update_neuron(1, feature=feature, label=feature)
+        net.set_weight(1, 2, 0.5)
+        project = Project(net, TrainingSettings(epochs=5))
+        project.data = DataBinding(path=str(folder / "poly.csv"), target="y")
+        save_project(project, folder / name)
+    (folder / "huge.csv").write_text("x1,x2,y\n1,2,3\n1e308,1e308,1\n", encoding="utf-8")
+    net = layered([2, 1])
+    for c in net.connections():
+        net.set_weight(c.source, c.target, 10.0)
+    save_project(Project(net, TrainingSettings(epochs=5)), folder / "big.nns")
+
+
+OVERFLOW_CASES = [
+    # the reviewer's: solve exit 70 with LAPACK lines, train "diverged, try a smaller
+    # learning rate", eval exit 0 with loss inf and RuntimeWarnings
+    (["solve", "pow.nns", "-o", "out.nns"], ["poly.csv line 3", "feature 'x^1000'", "(x = 3)", "too large"]),
+    (["train", "pow.nns", "-o", "out.nns"], ["poly.csv line 3", "feature 'x^1000'", "too large"]),
+    (["eval", "pow.nns"], ["poly.csv line 3", "feature 'x^1000'", "too large"]),
+    (["predict", "pow.nns", "-o", "p.csv"], ["poly.csv line 3", "feature 'x^1000'"]),
+    (["gradcheck", "pow.nns"], ["poly.csv line 3", "feature 'x^1000'"]),
+    (["train", "prod.nns", "-o", "out.nns"],
+     ["poly.csv line 3", "feature 'big*big2'", "big = 1e200, big2 = 1e200"]),
+    (["eval", "reg.nns", "--data", "huge.csv"], ["the loss is infinite or NaN", "too large"]),
+    (["eval", "big.nns", "--data", "huge.csv"], ["huge.csv line 3", "infinite or NaN"]),
+    (["predict", "big.nns", "--data", "huge.csv", "-o", "p.csv"], ["huge.csv line 3", "infinite or NaN"]),
+    (["train", "big.nns", "--data", "huge.csv", "-o", "out.nns"],
+     ["already infinite or NaN at its starting weights", "huge.csv line 3", "--standardize"]),
+    (["gradcheck", "big.nns", "--data", "huge.csv"], ["gradients are infinite or NaN"]),
+]
+
+
+@pytest.mark.parametrize("args", [c[0] for c in OVERFLOW_CASES],
+                         ids=[" ".join(c[0][:2]) + f" {i}" for i, c in enumerate(OVERFLOW_CASES)])
+def test_numbers_too_large_are_named_not_warned_about(work, args):
+    _overflow_files(work)
+    expected = dict((tuple(a), e) for a, e in OVERFLOW_CASES)[tuple(args)]
+    message = run_refused(work, args, expected)
+    assert "RuntimeWarning" not in message and "LAPACK" not in message
+
+
+def test_a_huge_column_standardizes_without_warnings(work):
+    """1e300 values with --standardize: the overflow in the standard deviation used to
+    print a RuntimeWarning and end with a message that did not name the column."""
+    (work / "big.csv").write_text("x1,x2,label\n1e300,0,0\n2e300,1,1\n1,0,0\n3e300,1,1\n",
+                                  encoding="utf-8")
+    proc = subprocess.run(CLI + ["train", "cls.nns", "--data", "big.csv", "--standardize",
+                                 "-q", "-o", "out.nns"], cwd=work, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"})
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    from nnstudio.core.fileformat import load_project
+
+    scaler = load_project(work / "out.nns").data.scaler
+    assert scaler["mean"][0] == pytest.approx(1.5e300, rel=1e-12)
+    assert scaler["std"][0] == pytest.approx(np.std([1.0, 2.0, 1e-300, 3.0]) * 1e300, rel=1e-12)

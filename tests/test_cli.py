@@ -159,8 +159,10 @@ def test_train_prints_progress_and_writes_history_settings_binding_and_state(cap
     epochs = [line for line in lines if line.startswith("epoch")]
     assert len(epochs) == 21                                       # epoch 1 + every 15th of 300
     assert epochs[-1].split()[1] == "300" and "val accuracy" in epochs[-1]
-    assert lines[-2].startswith("trained 300 epochs") and "90 training rows, 30 validation" in lines[-2]
-    assert lines[-1] == f"wrote {tmp_path / 't.nns'}"
+    assert lines[-3].startswith("trained 300 epochs") and "90 training rows, 30 validation" in lines[-3]
+    assert lines[-2] == f"wrote {tmp_path / 't.nns'}"
+    assert lines[-1].startswith("the 30 test rows are for one final score") \
+        and lines[-1].endswith(f"nnstudio eval {tmp_path / 't.nns'} --part test")
     project = load_project(tmp_path / "t.nns")
     assert len(project.history) == 300 and project.history[-1].epoch == 300
     assert project.state is not None and project.state["epoch"] == 300
@@ -201,7 +203,7 @@ def test_settings_in_the_file_are_defaults_and_options_override(capsys, samples,
     assert len(project.history) == 7 and project.history[-1].val_cost is not None
     assert project.data.scaler is not None
     ok(capsys, "train", tmp_path / "b.nns", "-o", tmp_path / "c.nns", "-q", "--batch-size", "all",
-       "--no-standardize", "--epochs", "1")
+       "--no-standardize", "--epochs", "1", "--reset-state")   # a new preprocessing: see below
     c = load_project(tmp_path / "c.nns")
     assert c.settings.batch_size is None and c.settings.standardize is False and c.data.scaler is None
     assert c.settings.optimizer == "momentum"                     # b's settings are c's defaults
@@ -440,6 +442,199 @@ def test_divergence_saves_nothing_and_says_what_to_try(capsys, samples, tmp_path
     assert not (tmp_path / "d.nns").exists()
 
 
+def test_no_command_writes_over_its_inputs(capsys, samples, tmp_path):
+    """predict NET -o NET used to replace the network with CSV text."""
+    trained = tmp_path / "l.nns"
+    ok(capsys, "solve", samples / "linear_1var.nns", "-o", trained)
+    before = {p: p.read_bytes() for p in (trained, samples / "linear_1var.csv")}
+    link = tmp_path / "link.csv"
+    link.symlink_to(samples / "linear_1var.csv")
+    data_link = tmp_path / "data.txt"                              # no .csv suffix to catch
+    data_link.symlink_to(samples / "linear_1var.csv")
+    cases = [
+        (["predict", trained, "-o", trained], "is the network file being read"),
+        (["predict", trained, "-o", tmp_path / "." / "l.nns"], "is the network file being read"),
+        (["predict", trained, "-o", samples / "linear_1var.csv"], "is the data file being read"),
+        (["predict", trained, "--data", link, "-o", samples / "linear_1var.csv"],
+         "is the data file being read"),
+        (["predict", trained, "-o", tmp_path / "new.nns"], "give a name ending in .csv"),
+        (["train", trained, "-o", samples / "linear_1var.csv"], "give a name ending in .nns"),
+        (["train", trained, "--data", link, "-o", tmp_path / "l.nns" / ".." / "link.csv"],
+         "give a name ending in .nns"),
+        (["solve", trained, "-o", samples / "linear_1var.csv"], "give a name ending in .nns"),
+        (["solve", trained, "--data", samples / "linear_1var.csv", "-o", data_link],
+         "is the data file being read"),
+        (["train", trained, "--data", data_link, "-o", data_link], "is the data file being read"),
+        (["new", samples / "linear_1var.csv", "--layers", "1,1", "--force"],
+         "give a name ending in .nns"),
+    ]
+    for args, why in cases:
+        code, out, err = run(capsys, *args)
+        assert code == 2 and out == "" and why in err, (args, err)
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "new.nns").exists()
+
+
+def _trained_iris(capsys, samples, tmp_path) -> pathlib.Path:
+    trained = tmp_path / "iris.nns"                                # split 0.6/0.2/0.2, seed 0
+    ok(capsys, "train", samples / "iris.nns", "-o", trained, "-q")
+    return trained
+
+
+def test_eval_part_scores_the_stored_split(capsys, samples, tmp_path):
+    trained = _trained_iris(capsys, samples, tmp_path)
+    project = load_project(trained)
+    last = project.history[-1]
+    train = json.loads(ok(capsys, "eval", trained, "--part", "train", "--json"))
+    val = json.loads(ok(capsys, "eval", trained, "--part", "val", "--json"))
+    test = json.loads(ok(capsys, "eval", trained, "--part", "test", "--json"))
+    assert train["loss"] == pytest.approx(last.train_cost, rel=1e-12)    # the same rows as
+    assert val["loss"] == pytest.approx(last.val_cost, rel=1e-12)        # training used
+    assert train["accuracy"] == pytest.approx(last.train_accuracy, abs=0)
+    assert val["accuracy"] == pytest.approx(last.val_accuracy, abs=0)
+    assert [int(np.sum(r["confusion_matrix"])) for r in (train, val, test)] == [90, 30, 30]
+    # the test rows, found independently: the split drawn as documented, stratified
+    from nnstudio.core.data import load_dataset, split_indices
+
+    raw = load_dataset(samples / "iris.csv", classes=project.data.classes)
+    _, _, test_rows = split_indices(150, (0.6, 0.2, 0.2), 0, raw.y)
+    P, _ = reference_outputs(trained, samples / "iris.csv")
+    y = raw.y[test_rows]
+    assert test["loss"] == pytest.approx(-np.mean(np.log(P[test_rows, y])), rel=1e-12)
+    assert test["accuracy"] == pytest.approx(np.mean(P[test_rows].argmax(axis=1) == y), abs=0)
+    every = json.loads(ok(capsys, "eval", trained, "--json"))            # default: every row
+    assert every == json.loads(ok(capsys, "eval", trained, "--part", "all", "--json"))
+    assert int(np.sum(every["confusion_matrix"])) == 150
+    text = ok(capsys, "eval", trained, "--part", "test")
+    assert text.splitlines()[0] == \
+        f"30 test rows of {samples / 'iris.csv'} (classification; split 0.6/0.2/0.2, seed 0)"
+
+
+def test_eval_part_refusals(capsys, samples, tmp_path):
+    trained = _trained_iris(capsys, samples, tmp_path)
+    code, out, err = run(capsys, "eval", trained, "--data", samples / "blobs.csv", "--part", "test")
+    assert code == 2 and "--part picks rows of the split" in err and "leave out --part" in err
+    ok(capsys, "train", samples / "xor.nns", "-o", tmp_path / "x.nns", "-q", "--epochs", "1")
+    code, out, err = run(capsys, "eval", tmp_path / "x.nns", "--part", "test")
+    assert code == 2 and "split 1/0/0 with seed 0" in err and "has no test rows" in err
+    ok(capsys, "new", tmp_path / "n.nns", "--layers", "2,1")
+    code, out, err = run(capsys, "eval", tmp_path / "n.nns", "--data", samples / "xor.csv",
+                         "--part", "val")
+    assert code == 2 and "not bound" in err
+
+
+def test_changing_the_preprocessing_of_a_trained_network_is_refused(capsys, samples, tmp_path):
+    """The reviewer's case: standardized training continued without standardization ran
+    the old optimizer on raw inputs (R^2 -15856, exit 0)."""
+    lm, lm2 = tmp_path / "lm.nns", tmp_path / "lm2.nns"
+    ok(capsys, "train", samples / "linear_multi.nns", "--standardize", "-q", "-o", lm)
+    before = lm.read_bytes()
+    code, out, err = run(capsys, "train", lm, "--no-standardize", "-q", "-o", lm2)
+    assert code == 2 and out == "" and not lm2.exists()
+    assert "standardization on -> off" in err and "--reset-state" in err
+    assert "keeps the weights as they are and starts a fresh optimizer" in err
+    poly = tmp_path / "p.nns"
+    ok(capsys, "new", tmp_path / "p1.nns", "--layers", "1,1")
+    ok(capsys, "train", tmp_path / "p1.nns", "--data", samples / "polynomial.csv", "-q",
+       "--epochs", "5", "-o", poly)
+    code, _, err = run(capsys, "train", poly, "--poly", "1", "--target", "x", "--data",
+                       samples / "polynomial.csv", "-o", lm2)
+    assert code == 2 and "features x -> y" in err and "target 'y' -> 'x'" in err
+    # nothing changed: continues; --reset-state: allowed (and the weights are kept)
+    ok(capsys, "train", lm, "--epochs", "3", "-q", "-o", lm2)
+    ok(capsys, "train", lm, "--no-standardize", "--reset-state", "--lr", "1e-6", "--epochs", "1",
+       "-q", "-o", lm2)
+    assert load_project(lm2).data.scaler is None
+    assert lm.read_bytes() == before
+
+
+def test_continuing_on_other_rows_keeps_the_scaling_the_weights_learned(capsys, samples, tmp_path):
+    a, b = tmp_path / "a.nns", tmp_path / "b.nns"
+    ok(capsys, "train", samples / "linear_multi.nns", "--epochs", "50", "-q", "-o", a)
+    half = tmp_path / "half.csv"
+    lines = (samples / "linear_multi.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    half.write_text("".join(lines[:101]), encoding="utf-8")
+    ok(capsys, "train", a, "--data", half, "--epochs", "5", "-q", "-o", b)
+    assert load_project(b).data.scaler == load_project(a).data.scaler
+
+
+def test_check_and_train_name_a_bad_feature_expression(capsys, samples, tmp_path):
+    doc = json.loads((samples / "xor.nns").read_text(encoding="utf-8"))
+    doc["neurons"][0]["feature"] = "x1^^2"
+    bad = tmp_path / "bad.nns"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    shutil.copy(samples / "xor.csv", tmp_path / "xor.csv")
+    doc["data"]["path"] = "xor.csv"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "check", bad)
+    assert code == 1 and err == ""
+    assert "error: input x1: bad feature expression 'x1^^2': 'x1^^2' has more than one '^' " \
+           "(neurons #1)" in out
+    assert "1 error (run 'nnstudio check'); first: input x1: bad feature" in ok(capsys, "info", bad)
+    code, out, err = run(capsys, "train", bad, "-o", tmp_path / "t.nns")
+    assert code == 2 and "input neuron x1 (#1): bad feature expression 'x1^^2'" in err
+    doc["neurons"][0]["feature"] = "x9"                           # parses, but no such column
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, _ = run(capsys, "check", bad)
+    assert code == 1 and "input x1: feature 'x9' uses column 'x9', which xor.csv does not have" in out
+    doc["neurons"][0]["feature"] = "x1^2*x2"                       # a good expression
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    assert ok(capsys, "check", bad).startswith("no problems")
+
+
+def test_unknown_commands_and_absurd_sizes(capsys, samples, tmp_path):
+    code, out, err = run(capsys, "trian", "x.nns")
+    assert code == 2 and out == ""
+    assert err.startswith("nnstudio: unknown command 'trian' (did you mean 'train'?)")
+    code, _, err = run(capsys, "bogus")
+    assert code == 2 and "unknown command 'bogus'; the commands are new, train" in err
+    for layers, why in (("2,,1", "has an empty layer size"), ("2,1,", "has an empty layer size"),
+                        ("4,100000,3", "100,007 neurons; nnstudio builds at most 100,000"),
+                        ("2000,2000", "4,000,000 connections")):
+        code, _, err = run(capsys, "new", tmp_path / "n.nns", "--layers", layers)
+        assert code == 2 and why in err, (layers, err)
+    assert not (tmp_path / "n.nns").exists()
+    code, _, err = run(capsys, "train", samples / "xor.nns", "--epochs", "10000001", "-o", tmp_path / "t.nns")
+    assert code == 2 and "more than the 10,000,000 epochs" in err
+    doc = json.loads((samples / "xor.nns").read_text(encoding="utf-8"))
+    doc["settings"]["epochs"] = 10**30
+    (samples / "huge.nns").write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(capsys, "train", samples / "huge.nns", "-o", tmp_path / "t.nns")
+    assert code == 2 and "1,000,000,000,000,000,000,000,000,000,000 epochs" in err
+    assert "give --epochs N" in err
+    ok(capsys, "train", samples / "huge.nns", "--epochs", "2", "-q", "-o", tmp_path / "t.nns")
+
+
+def test_early_stopping_without_validation_rows_says_so(capsys, samples, tmp_path):
+    doc = json.loads((samples / "xor.nns").read_text(encoding="utf-8"))
+    doc["settings"]["early_stop_patience"] = 5
+    (samples / "es.nns").write_text(json.dumps(doc), encoding="utf-8")
+    out = ok(capsys, "train", samples / "es.nns", "--epochs", "2", "-q", "-o", tmp_path / "a.nns")
+    assert out.splitlines()[0] == (
+        "warning: early stopping (patience 5 epochs) watches the validation cost, but the split "
+        "1/0/0 has no validation rows: it is off for this run (give --split with a validation part)")
+    out = ok(capsys, "train", samples / "es.nns", "--epochs", "2", "-q", "--split", "0.8,0.2",
+             "-o", tmp_path / "b.nns")
+    assert "warning" not in out
+
+
+def test_predict_ignores_a_target_column_it_does_not_need(capsys, samples, tmp_path):
+    trained = tmp_path / "xor.nns"
+    ok(capsys, "train", samples / "xor.nns", "-o", trained, "-q")
+    new = tmp_path / "new.csv"
+    new.write_text("x1,x2,label\n0,0,0\n0,1,maybe\n1,0,\n1,1,2\n", encoding="utf-8")
+    out = ok(capsys, "predict", trained, "--data", new, "-o", "-")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["x1", "x2", "label", "p_0", "p_1", "predicted_label"]
+    assert [r[-1] for r in rows[1:]] == ["0", "1", "1", "0"]
+    assert [r[2] for r in rows[1:]] == ["0", "maybe", "", "2"]     # kept as they were
+    code, _, err = run(capsys, "eval", trained, "--data", new)     # eval needs them
+    assert code == 2 and "new.csv line 4, column 'label': the target value is missing" in err
+    new.write_text("x1,x2,label\n0,0,0\n0,1,maybe\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", trained, "--data", new)
+    assert code == 2 and "line 3, column 'label': class 'maybe' is not one of the network's" in err
+
+
 # ---------------------------------------------------------------------- real entry point
 def test_the_installed_entry_point_runs_headless(samples, tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -460,6 +655,31 @@ def test_the_installed_entry_point_runs_headless(samples, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(samples / "xor.nns")],
                           capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().endswith("False"), proc.stdout
+
+
+def test_a_typo_goes_to_the_command_line_not_the_app(tmp_path):
+    """'nnstudio trian' used to open the app (which aborts without a display)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                            "QT_QPA_PLATFORM")}
+    for argv in (["trian", "x.nns"], ["bogus"]):
+        proc = subprocess.run(CLI + argv, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=60, env=env)
+        assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+        assert proc.stderr.startswith(f"nnstudio: unknown command '{argv[0]}'"), proc.stderr
+    assert "(did you mean 'train'?)" in subprocess.run(
+        [sys.executable, "-m", "nnstudio", "trian"], capture_output=True, text=True,
+        timeout=60, env=env).stderr
+
+
+def test_which_arguments_open_the_app(tmp_path):
+    from nnstudio.__main__ import HEADLESS_COMMANDS, wants_gui
+
+    assert HEADLESS_COMMANDS == cli.COMMANDS
+    (tmp_path / "noext").write_text("", encoding="utf-8")
+    for argv in ([], ["net.nns"], ["DATA.CSV"], ["--screenshot", "x.png"], [str(tmp_path / "noext")]):
+        assert wants_gui(argv), argv
+    for argv in (["train", "x.nns"], ["-h"], ["--version"], ["trian"], ["bogus", "x.nns"]):
+        assert not wants_gui(argv), argv
 
 
 # ------------------------------------------------------------------- example networks

@@ -680,3 +680,57 @@ def test_data_module_imports_only_stdlib_and_numpy():
             imported.add((node.module or "").split(".")[0])
     assert imported <= {"__future__", "csv", "io", "itertools", "math", "os", "re",
                         "dataclasses", "typing", "numpy"}, imported
+
+
+# --- numbers too large (issue 3) ---------------------------------------------------------------
+
+def test_feature_values_overflow_names_the_feature_the_line_and_the_values(tmp_path):
+    t = read_csv(write(tmp_path, "x,z,y\n0.5,1,0\n\n2,1e200,1\n3,1e200,2\n"))
+    with np.errstate(all="raise"):                                 # no NumPy warning escapes
+        msg = error_of(feature_values, t, "x^1100")
+        assert msg == ("data.csv line 4: feature 'x^1100' is too large to compute (x = 2): it "
+                       "overflows a 64-bit float; use a smaller power or rescale the column")
+        assert error_of(feature_values, t, "z * z^1").startswith(
+            "data.csv line 4: feature 'z^2' is too large to compute (z = 1e200)")
+        assert "line 4: feature 'x*z^2' is too large to compute (x = 2, z = 1e200)" in \
+            error_of(feature_values, t, "x*z^2")
+        np.testing.assert_array_equal(feature_values(t, "x^2*z"), [0.25, 4e200, 9e200])
+    assert "line 4" in error_of(load_dataset, t, features=["x^1100"])
+
+
+def test_standardizer_names_the_column_and_line_of_a_non_finite_value():
+    X = np.array([[1.0, 2.0], [3.0, np.inf], [5.0, np.nan]])
+    assert error_of(Standardizer.fit, X) == \
+        "row 2: cannot fit feature scaling: column 2 is inf (missing or infinite values)"
+    assert error_of(Standardizer.fit, X, names=["a", "b"], lines=[2, 7, 9], source="/d/x.csv") == \
+        "x.csv line 7: cannot fit feature scaling: feature 'b' is inf (missing or infinite values)"
+
+
+def test_standardizer_fits_huge_values_without_overflow():
+    X = np.array([[1e300, 1.0], [2e300, 2.0], [1.0, 3.0], [-1.7e308, 4.0]])
+    with np.errstate(all="raise"):
+        s = Standardizer.fit(X)
+        Z = s.transform(X)
+    col = X[:, 0] / 1.7e308
+    assert s.mean[0] == pytest.approx(1.7e308 * col.mean(), rel=1e-12)
+    assert s.std[0] == pytest.approx(1.7e308 * col.std(), rel=1e-12)
+    assert np.all(np.isfinite(Z))
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-12)
+    # ordinary columns are computed exactly as before (bit for bit)
+    assert s.mean[1] == np.mean(X[:, 1]) and s.std[1] == np.std(X[:, 1])
+    with np.errstate(all="raise"):                                 # tiny: squares underflow
+        tiny = Standardizer.fit(np.array([0.0, 1e-300]))
+        assert tiny.std[0] == pytest.approx(5e-301, rel=1e-12)
+        assert np.isinf(tiny.transform(np.array([1e300])))[0]     # far outside: inf, quietly
+
+
+def test_read_header_and_canonical_feature(tmp_path):
+    path = write(tmp_path, "\ufeff\n  \n a , b ,size (m^2)\n1,2,3\n")
+    assert data.read_header(path) == ("a", "b", "size (m^2)")
+    assert "is empty" in error_of(data.read_header, write(tmp_path, "\n\n", "e.csv"))
+    assert "file not found" in error_of(data.read_header, tmp_path / "nope.csv")
+    t = read_csv(path)
+    assert data.canonical_feature(t, "a * b^2 ") == "a*b^2"
+    assert data.canonical_feature(t, "size (m^2)") == "size (m^2)"
+    assert "no column 'c'" in error_of(data.canonical_feature, t, "c^2")

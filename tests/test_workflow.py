@@ -13,8 +13,10 @@ from nnstudio.core.workflow import (
     FeatureCountError,
     apply_binding,
     binding_changes,
+    feature_problems,
     prepare_evaluation,
     prepare_training,
+    preprocessing_changes,
     resolve_features,
     task_for_loss,
 )
@@ -168,3 +170,92 @@ def test_a_network_that_cannot_train_is_refused_before_the_data_is_read(tmp_path
 def test_missing_data_without_binding():
     with pytest.raises(DataError, match="no data file bound"):
         prepare_training(Project(layered([1, 1])))
+
+
+# ------------------------------------------------------------- evaluation on a stored split
+def test_prepare_evaluation_with_split_redraws_the_training_split(sample_data):
+    settings = TrainingSettings(split=(0.6, 0.2, 0.2), standardize=True, seed=4)
+    project = Project(layered([4, 10, 3], output="softmax"), settings)
+    trained = prepare_training(project, sample_data / "iris.csv")
+    apply_binding(project, trained)
+    again = prepare_evaluation(project, split=True)
+    for got, want in zip(again.split, trained.split):
+        np.testing.assert_array_equal(got, want)
+    for part in ("train", "val", "test"):
+        np.testing.assert_array_equal(again.part(part)[0], trained.part(part)[0])
+        np.testing.assert_array_equal(again.part(part)[1], trained.part(part)[1])
+    assert prepare_evaluation(project).split is None               # default: every row
+    # regression: an unstratified split, the same too
+    project = Project(layered([4, 1]), TrainingSettings(split=(0.5, 0.25, 0.25), seed=2))
+    trained = prepare_training(project, sample_data / "linear_multi.csv")
+    apply_binding(project, trained)
+    for got, want in zip(prepare_evaluation(project, split=True).split, trained.split):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_prediction_does_not_read_the_target_column(tmp_path):
+    train = write(tmp_path, "x,label\n1,a\n2,b\n3,a\n4,b\n")
+    project = Project(layered([1, 1], output="sigmoid"))
+    apply_binding(project, prepare_training(project, train))
+    new = write(tmp_path, "x,label\n5,c\n6,\n", "new.csv")
+    p = prepare_evaluation(project, new, require_target=False)
+    assert p.target == "label" and p.Y is None and p.classes == ["a", "b"]
+    np.testing.assert_array_equal(p.X[:, 0], [5, 6])
+    with pytest.raises(DataError, match="target value is missing"):
+        prepare_evaluation(project, new)
+
+
+# -------------------------------------------------------------------- preprocessing changes
+def test_preprocessing_changes_only_matter_with_a_training_state(sample_data):
+    settings = TrainingSettings(standardize=True)
+    project = Project(layered([1, 1]), settings)
+    d = prepare_training(project, sample_data / "polynomial.csv")
+    apply_binding(project, d)
+    poly = prepare_training(project, sample_data / "polynomial.csv", poly=1, target="x")
+    off = settings.with_changes(standardize=False)
+    assert preprocessing_changes(project, d, off) == []            # nothing learned yet
+    project.state = {"format": 1}
+    assert preprocessing_changes(project, d) == []
+    assert preprocessing_changes(project, d, off) == ["standardization on -> off"]
+    assert preprocessing_changes(project, poly) == ["features x -> y", "target 'y' -> 'x'"]
+
+
+def test_continued_training_keeps_the_stored_scaler(sample_data, tmp_path):
+    settings = TrainingSettings(standardize=True)
+    project = Project(layered([1, 1]), settings)
+    apply_binding(project, prepare_training(project, sample_data / "linear_1var.csv"))
+    stored = project.data.scaler
+    rows = (sample_data / "linear_1var.csv").read_text(encoding="utf-8").splitlines()
+    part = write(tmp_path, "\n".join(rows[:11]) + "\n")
+    fresh = prepare_training(project, part)                        # untrained: fitted anew
+    assert fresh.scaler.to_dict() != stored
+    project.state = {"format": 1}                                  # trained: kept
+    kept = prepare_training(project, part)
+    assert kept.scaler.to_dict() == stored
+    np.testing.assert_array_equal(kept.X, Standardizer.from_dict(stored).transform(kept.dataset.X))
+
+
+# ------------------------------------------------------------------------ feature problems
+def test_feature_problems_name_the_input():
+    net = layered([3, 1])
+    for nid, feature in ((1, "x^^2"), (2, "size (m^2)"), (3, "x*w")):
+        net.update_neuron(nid, feature=feature)
+    problems = feature_problems(net)
+    assert [(p.code, p.neurons) for p in problems] == [("bad_feature", (1,)), ("bad_feature", (2,))]
+    assert problems[0].message == "input x1: bad feature expression 'x^^2': 'x^^2' has more than one '^'"
+    with_columns = feature_problems(net, ["x", "size (m^2)", "y"], "d.csv")
+    assert [(p.code, p.neurons) for p in with_columns] == [("bad_feature", (1,)), ("unknown_column", (3,))]
+    assert "feature 'x*w' uses column 'w', which d.csv does not have (columns: x, size (m^2), y)" \
+        in with_columns[1].message
+    net.update_neuron(3, feature=None)
+    assert ("unbound_input", (3,)) in [(p.code, p.neurons) for p in feature_problems(net)]
+    assert feature_problems(layered([2, 1])) == []                 # no features: the columns
+    assert all(p.severity == "error" for p in problems)
+
+
+def test_training_names_the_input_with_a_bad_feature(tmp_path):
+    csv = write(tmp_path, "x,y\n1,2\n2,3\n")
+    net = layered([1, 1])
+    net.update_neuron(1, feature="x^^2")
+    with pytest.raises(DataError, match=r"^input neuron x1 \(#1\): bad feature expression 'x\^\^2'"):
+        prepare_training(Project(net), csv)

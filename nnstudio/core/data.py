@@ -36,7 +36,9 @@ __all__ = [
     "read_csv",
     "parse_feature",
     "format_feature",
+    "canonical_feature",
     "feature_values",
+    "read_header",
     "polynomial_features",
     "Dataset",
     "load_dataset",
@@ -417,17 +419,64 @@ def _canonical_feature(table: Table, expr: str) -> tuple[str, Terms]:
     return format_feature(terms), terms
 
 
+def canonical_feature(table: Table, expr: str) -> str:
+    """The canonical form of feature ``expr`` over ``table``'s columns (``"x1 * x2^2"`` ->
+    ``"x1*x2^2"``; a column whose name is exactly ``expr`` stays as it is). DataError for
+    an expression that does not parse or names a column the table does not have."""
+    return _canonical_feature(table, expr)[0]
+
+
 def feature_values(table: Table, expr: str) -> np.ndarray:
     """Values of feature ``expr`` for every row: the product of column powers, shape (m,).
 
     ``feature_values(t, "x1^2*x2") == t.numeric("x1") ** 2 * t.numeric("x2")``.
+    A value too large for a float (``x^1000`` with ``x = 3``) is a DataError naming the
+    feature, the first such row's file line and the column values there; NumPy's
+    overflow warnings are not shown.
     """
-    _, terms = _canonical_feature(table, expr)
+    name, terms = _canonical_feature(table, expr)
     out = np.ones(table.m, dtype=np.float64)
-    for name, power in terms:
-        col = table.numeric(name)
-        out *= col if power == 1 else col ** power
+    columns = []
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for col_name, power in terms:
+            col = table.numeric(col_name)
+            columns.append((col_name, col))
+            out *= col if power == 1 else col ** power
+    if not np.all(np.isfinite(out)):
+        i = int(np.flatnonzero(~np.isfinite(out))[0])
+        values = ", ".join(f"{c} = {table.cells[i][table.index(c)]}" for c, _ in columns)
+        raise DataError(_prefixed(
+            _where(table.path, table.line(i)),
+            f"feature {name!r} is too large to compute ({values}): it overflows a 64-bit "
+            "float; use a smaller power or rescale the column"))
     return out
+
+
+def read_header(path: str | os.PathLike) -> tuple[str, ...]:
+    """The column names of a CSV file, reading only up to its first non-blank line.
+    DataError, as :func:`read_csv`, for a file that cannot be read or has no header."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = b""
+            while True:
+                chunk = f.readline()
+                raw += chunk
+                if not chunk or chunk.decode("utf-8", "replace").strip(" \ufeff\t\r\n,"):
+                    break
+    except FileNotFoundError:
+        raise DataError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a CSV file") from None
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    text = _decode(raw, path)
+    for record in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True):
+        cells = tuple(map(str.strip, record))
+        if any(cells):
+            _check_header(cells, path)
+            return cells
+    raise DataError(f"{_file_label(path)} is empty: expected a header line with column names")
 
 
 def polynomial_features(columns: Sequence[str], degree: int) -> list[str]:
@@ -754,17 +803,51 @@ class Standardizer:
         return int(self.mean.size)
 
     @classmethod
-    def fit(cls, X: np.ndarray) -> Standardizer:
+    def fit(cls, X: np.ndarray, names: Sequence[str] | None = None,
+            lines: Sequence[int] | None = None, source: str | None = None) -> Standardizer:
         """Mean and standard deviation of each column of ``X`` (m, n); a 1-D ``X`` is
-        one column."""
+        one column.
+
+        ``names`` (one per column), ``lines`` (the file line of each row) and ``source``
+        (the file) only make messages precise: a non-finite value is a DataError naming
+        its column and line. Values so large that the usual formulas overflow (``1e300``)
+        (or so small that the squares underflow to 0, ``1e-300``) are handled by scaling
+        each such column by its largest magnitude first, so the result is finite and
+        positive and no NumPy warning is shown.
+        """
         X = _as_columns(X)
         if X.shape[0] == 0:
             raise DataError("cannot fit feature scaling on 0 rows")
-        if not np.all(np.isfinite(X)):
-            raise DataError("cannot fit feature scaling: the data has missing or infinite values")
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+
+        def column(j: int) -> str:
+            return f"feature {names[j]!r}" if names is not None and j < len(names) \
+                else f"column {j + 1}"
+
+        bad = ~np.isfinite(X)
+        if bad.any():
+            i, j = (int(v) for v in np.argwhere(bad)[0])
+            if lines is not None and i < len(lines):
+                where = _where(source, int(lines[i]))
+            else:
+                where = _prefixed(_file_label(source), f"row {i + 1}").replace(": row", " row")
+            raise DataError(_prefixed(where, f"cannot fit feature scaling: {column(j)} is "
+                                             f"{float(X[i, j])!r} (missing or infinite values)"))
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            mean = X.mean(axis=0)
+            std = X.std(axis=0)
         constant = X.max(axis=0) == X.min(axis=0)
+        for j in np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std))
+                                | ((std == 0) & ~constant)):
+            # Huge values: the sum or the squares overflow; tiny ones: the squares
+            # underflow to 0. Scale the column to a largest magnitude of 1 first.
+            scale = float(np.max(np.abs(X[:, j])))
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                z = X[:, j] / scale
+                mean[j] = scale * z.mean()
+                std[j] = scale * z.std()
+            if not (np.isfinite(mean[j]) and np.isfinite(std[j])):
+                raise DataError(f"cannot fit feature scaling: the values of {column(j)} are "
+                                f"too large (up to {scale:.3g}); rescale the column")
         std[constant] = 1.0
         return cls(mean=mean, std=std)
 
@@ -777,9 +860,12 @@ class Standardizer:
         return X
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """``(X - mean) / std``, a new array of the same shape."""
+        """``(X - mean) / std``, a new array of the same shape. Values far outside the
+        fitted range can overflow to infinity (no NumPy warning): callers that read new
+        data check the result (see ``nnstudio.core.workflow``)."""
         X = self._check(X)
-        return (X - self.mean) / self.std
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (X - self.mean) / self.std
 
     def inverse(self, Z: np.ndarray) -> np.ndarray:
         """``Z * std + mean``: back to the original units."""
