@@ -13,6 +13,9 @@ Prints::
     large_zoom_ms: V     median wheel-zoom step at zoom 1: one wheel notch (x1.2 around the
                          mouse) and repaint; while the wheel turns a dense view draws its
                          3,000 strongest connections, the full picture follows on a pause
+    large_delete_all_s: U  in the main window (inspector and status bar listening): Select
+                         All, Delete, then Undo, each run to the end of its event processing
+                         (printed with the three parts: select, delete, undo)
 
 Timings only; nothing is asserted. The first figure includes building the scene (one item
 per neuron, one layer for all connections) and validating the network.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import random
 import statistics
 import time
@@ -120,6 +124,35 @@ def main() -> None:
     print(f"large_fit_redraw_ms: {median_ms(fit_frames):.1f}")
     print(f"large_zoom_ms: {median_ms(zoom):.1f}")
     view.canvas.detach()
+    view.deleteLater()
+    app.processEvents()
+    delete_all(app, args.width, args.height)
+
+
+def delete_all(app: QApplication, width: int, height: int) -> None:
+    """Select All + Delete + Undo on the large network in the main window (the inspector
+    follows the selection, the status bar the summary)."""
+    from nnstudio.core.settings import Project
+    from nnstudio.gui.main_window import MainWindow
+
+    os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-bench-"))
+    net = large_network()
+    window = MainWindow(restore=False, open_sample=False)
+    window.resize(width, height)
+    window.show()
+    window.document.set_project(Project(net))
+    app.processEvents()
+    parts = []
+    for step in (window.view.select_all, window.view.delete_selected, window.document.undo_stack.undo):
+        t = time.perf_counter()
+        step()
+        app.processEvents()
+        parts.append(time.perf_counter() - t)
+    assert len(net) == 1000 and len(net.connections()) == 20_000, "undo did not restore the network"
+    print(f"large_delete_all_s: {sum(parts):.3f}   (select {parts[0]:.3f}, delete {parts[1]:.3f}, "
+          f"undo {parts[2]:.3f})")
+    window.confirm_close = False
+    window.close()
 
 
 if __name__ == "__main__":

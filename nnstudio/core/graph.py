@@ -379,7 +379,9 @@ class Network:
             return f"{src.label} is an output neuron: an output cannot feed other neurons"
         if (source, target) in self._connections:
             return f"{src.label} is already connected to {dst.label}"
-        if self.reaches(target, source):
+        # A cycle needs a path target -> source; none exists if the source has no inputs
+        # or the target no outputs (this keeps bulk adds and undo of big deletes linear).
+        if self._in.get(source) and self._out.get(target) and self.reaches(target, source):
             return f"connecting {src.label} to {dst.label} would make a cycle ({dst.label} already feeds {src.label})"
         return None
 

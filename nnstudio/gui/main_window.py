@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         self.inspector.sigStatus.connect(self.show_status)
         self.dataset_panel.sigStatus.connect(self.show_status)
         self.dataset_panel.sigChoicesChanged.connect(self.inspector.set_data_choices)
+        self.dataset_panel.sigSampleActivations.connect(self.view.set_sample_activations)
         self.palette_panel.sigAddNeuron.connect(self.add_neuron)
         self.view.sigNeuronActivated.connect(self._edit_neuron)
         self.view.viewport().installEventFilter(self)
@@ -384,8 +385,15 @@ class MainWindow(QMainWindow):
             self.show_status(f"Cannot open {os.path.basename(path)}")
             return False
         self.add_recent(path)
-        self.show_status(f"Opened {path}")
+        hint = self._layout_hint()
+        self.show_status(f"Opened {os.path.basename(path) if hint else path}{hint}")
         return True
+
+    def _layout_hint(self) -> str:
+        if not self.view.layout_is_crowded():
+            return ""
+        key = self.act_layout.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        return f" \u2014 crowded columns: Auto Layout ({key}) spreads them out"
 
     def open_startup_file(self, path: str) -> str | None:
         """For ``nnstudio FILE``: open it; the problem as one line if it cannot be opened."""
@@ -400,6 +408,7 @@ class MainWindow(QMainWindow):
         except (FileFormatError, OSError, ValueError) as e:
             return " ".join(str(e).split())
         self.add_recent(path)
+        self.show_status(f"Opened {os.path.basename(path)}{self._layout_hint()}")
         return None
 
     def bind_csv(self, path: str) -> bool:

@@ -4,7 +4,7 @@ and a main window opened on the built-in sample."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 
 @pytest.fixture(autouse=True)
@@ -34,12 +34,15 @@ def messages(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_file_dialogs(monkeypatch):
-    """A test that forgot to replace a path prompt fails instead of hanging."""
+    """A test that forgot to replace a path prompt (or an input dialog) fails instead of
+    hanging."""
     def refuse(*args, **kwargs):
         raise AssertionError("a real file dialog was opened in a test")
 
     for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
         monkeypatch.setattr(QFileDialog, name, staticmethod(refuse))
+    for name in ("getText", "getDouble", "getInt", "getItem"):
+        monkeypatch.setattr(QInputDialog, name, staticmethod(refuse))
 
 
 def _unexpected_prompt():

@@ -8,87 +8,20 @@ from __future__ import annotations
 import random
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QDragEnterEvent, QUndoStack
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from nnstudio.core import fileformat
-from nnstudio.core.commands import AddConnections, RemoveNeurons, SetWeight
+from nnstudio.core.commands import AddConnections, RemoveNeurons, SetWeight, UpdateNeuron
 from nnstudio.core.graph import Network, layered
 from nnstudio.core.settings import Project
-from nnstudio.gui.canvas import PALETTE_MIME, NetworkView
 from nnstudio.gui.canvas.interactions import ConnectGesture
 from nnstudio.gui.canvas.items import RADIUS, WireItem
 
+from canvas_driver import Editor, assert_layered, build_by_hand
+
 pytestmark = pytest.mark.qt_log_level_fail("WARNING")
-
-
-class Editor:
-    """A NetworkView at zoom 1 on a network, with its undo stack and status messages."""
-
-    def __init__(self, qtbot, network: Network | None = None) -> None:
-        self.qtbot = qtbot
-        self.net = network if network is not None else Network()
-        self.stack = QUndoStack()
-        self.view = NetworkView(self.net, self.stack)
-        self.view.resize(1000, 700)
-        qtbot.addWidget(self.view)
-        self.view.show()
-        qtbot.waitExposed(self.view)
-        self.view.resetTransform()
-        self.view.centerOn(200, 0)
-        self.statuses: list[str] = []
-        self.view.sigStatus.connect(self.statuses.append)
-        self.selections: list[tuple[list, list]] = []
-        self.view.sigSelectionChanged.connect(lambda n, c: self.selections.append((n, c)))
-
-    # ------------------------------------------------------------ pointers
-    @property
-    def viewport(self):
-        return self.view.viewport()
-
-    def at(self, x: float, y: float) -> QPoint:
-        return self.view.mapFromScene(QPointF(x, y))
-
-    def centre(self, nid: int) -> QPoint:
-        n = self.net.neuron(nid)
-        return self.at(n.x, n.y)
-
-    def rim(self, nid: int) -> QPoint:
-        """A point on the neuron's outer band, on its right (where a wire starts)."""
-        n = self.net.neuron(nid)
-        return self.at(n.x + RADIUS - 4, n.y)
-
-    def drag(self, a: QPoint, b: QPoint, button=Qt.LeftButton, modifiers=Qt.NoModifier, steps: int = 6) -> None:
-        self.qtbot.mousePress(self.viewport, button, modifiers, a)
-        for i in range(1, steps + 1):
-            p = a + (b - a) * (i / steps)
-            self.qtbot.mouseMove(self.viewport, p)
-        self.qtbot.mouseRelease(self.viewport, button, modifiers, b)
-
-    def click(self, p: QPoint, modifiers=Qt.NoModifier) -> None:
-        self.qtbot.mouseClick(self.viewport, Qt.LeftButton, modifiers, p)
-
-    # ------------------------------------------------------------ actions
-    def drop(self, role: str, x: float, y: float) -> int:
-        """Drop a neuron from the palette at scene (x, y), as a real drag-and-drop ends."""
-        mime = QMimeData()
-        mime.setData(PALETTE_MIME, role.encode("utf-8"))
-        pos = QPointF(self.at(x, y))
-        enter = QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-        QApplication.sendEvent(self.viewport, enter)
-        assert enter.isAccepted()
-        event = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-        QApplication.sendEvent(self.viewport, event)
-        assert event.isAccepted()
-        return max(n.id for n in self.net.neurons())
-
-    def connect(self, source: int, target: int) -> None:
-        self.drag(self.rim(source), self.centre(target))
-
-    def column(self, role: str, n: int, x: float, gap: float = 70.0) -> list[int]:
-        top = -(n - 1) * gap / 2
-        return [self.drop(role, x, top + i * gap) for i in range(n)]
 
 
 @pytest.fixture
@@ -100,22 +33,6 @@ def editor(qtbot):
 
 def _editor_on(qtbot, net: Network) -> Editor:
     return Editor(qtbot, net)
-
-
-def assert_layered(net: Network, sizes: list[int]) -> None:
-    """The network is a fully connected layered network of these sizes, and trains."""
-    levels = net.levels()
-    groups: dict[int, list[int]] = {}
-    for nid, level in levels.items():
-        groups.setdefault(level, []).append(nid)
-    assert [len(groups[k]) for k in sorted(groups)] == sizes
-    ordered = [groups[k] for k in sorted(groups)]
-    for a, b in zip(ordered, ordered[1:]):
-        for s in a:
-            for t in b:
-                assert net.has_connection(s, t)
-    assert len(net.connections()) == sum(x * y for x, y in zip(sizes, sizes[1:]))
-    assert net.errors() == []
 
 
 # ----------------------------------------------------------------- palette drops
@@ -417,23 +334,10 @@ def test_scene_follows_random_edits_undos_and_redos(qtbot):
 
 
 # ------------------------------------------------------------ course networks
-def _build_by_hand(ed: Editor, sizes: list[int]) -> list[list[int]]:
-    """Drop every neuron from the palette and drag every connection."""
-    columns = []
-    for i, size in enumerate(sizes):
-        role = "input" if i == 0 else "output" if i == len(sizes) - 1 else "hidden"
-        columns.append(ed.column(role, size, 160.0 * i))
-    for a, b in zip(columns, columns[1:]):
-        for s in a:
-            for t in b:
-                ed.connect(s, t)
-    return columns
-
-
 @pytest.mark.parametrize("sizes, loss", [([4, 3], "cross_entropy"), ([3, 4, 1], "mse"), ([2, 2, 1], "bce")])
 def test_course_networks_built_neuron_by_neuron(qtbot, tmp_path, sizes, loss):
     ed = Editor(qtbot, Network(loss))
-    _build_by_hand(ed, sizes)
+    build_by_hand(ed, sizes)
     assert_layered(ed.net, sizes)
     assert ed.stack.count() == sum(sizes) + sum(a * b for a, b in zip(sizes, sizes[1:]))
     path = tmp_path / "built.nns"
@@ -520,7 +424,7 @@ def test_context_menus(qtbot, monkeypatch):
     new = net.hidden()[-1]
     assert (new.x, new.y) == (60, 200)
     (conn,) = [c for c in net.connections()]
-    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (-1.5, True)))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("-1.5", True)))
     menu = ed.view.context_menu(QPointF(80, 0))
     next(a for a in menu.actions() if a.text().startswith("Set weight")).trigger()
     assert net.connection(*conn.key).weight == -1.5
@@ -528,6 +432,46 @@ def test_context_menus(qtbot, monkeypatch):
     act = next(a for a in menu.actions() if a.text() == "Activation")
     next(a for a in act.menu().actions() if a.text() == "sigmoid").trigger()
     assert net.outputs()[0].activation == "sigmoid"
+    ed.view.canvas.detach()
+
+
+def test_set_weight_dialog_is_exact_and_pushes_nothing_unchanged(qtbot, monkeypatch):
+    """The dialog shows the weight with every digit; OK without an edit leaves the weight
+    and the undo stack alone; any finite number is taken; a bad one is explained."""
+    net = layered([1, 1])
+    (conn,) = net.connections()
+    net.set_weight(*conn.key, 0.2739233746429086)
+    ed = _editor_on(qtbot, net)
+    shown = []
+    answer = {"text": None, "ok": True}
+
+    def get_text(parent, title, label, echo, text):
+        shown.append(text)
+        return (text if answer["text"] is None else answer["text"]), answer["ok"]
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+
+    def set_weight_from_menu():
+        menu = ed.view.context_menu(QPointF(80, 0))
+        next(a for a in menu.actions() if a.text().startswith("Set weight")).trigger()
+
+    set_weight_from_menu()                                 # OK, untouched
+    assert shown == ["0.2739233746429086"]
+    assert net.connection(*conn.key).weight == 0.2739233746429086 and ed.stack.count() == 0
+    answer["text"] = " 0.27392337464290860 "              # the same number, typed again
+    set_weight_from_menu()
+    assert ed.stack.count() == 0
+    answer["text"] = "-2.5e7"                              # beyond the old +-1e6 cap
+    set_weight_from_menu()
+    assert net.connection(*conn.key).weight == -2.5e7 and ed.stack.count() == 1
+    answer["text"] = "1,5"
+    set_weight_from_menu()
+    assert net.connection(*conn.key).weight == -2.5e7 and ed.stack.count() == 1
+    assert "'1,5' is not a number" in ed.statuses[-1]
+    answer.update(text="3", ok=False)                      # Cancel
+    set_weight_from_menu()
+    assert net.connection(*conn.key).weight == -2.5e7 and ed.stack.count() == 1
+    assert shown[-1] == "-25000000"
     ed.view.canvas.detach()
 
 
@@ -626,13 +570,14 @@ def test_visual_feeds_do_not_touch_the_model(qtbot):
 
 
 def test_set_network_swaps_the_scene(qtbot):
-    ed = _editor_on(qtbot, layered([2, 2, 1]))
+    old = layered([2, 2, 1])
+    ed = _editor_on(qtbot, old)
     other = layered([3, 1])
     ed.view.select([1])
     ed.view.set_network(other)
     assert ed.view.network is other and ed.view.selected_neurons() == []
     assert len(ed.view.canvas.items_by_id) == 4 and len(ed.view.canvas.layer) == 3
-    ed.net.add_neuron("hidden")  # the old network no longer drives the scene
+    old.add_neuron("hidden")  # the old network no longer drives the scene
     assert len(ed.view.canvas.items_by_id) == 4
     ed.view.canvas.detach()
 
@@ -704,4 +649,102 @@ def test_hover_shows_where_a_drag_would_connect_or_move(qtbot):
     QApplication.sendEvent(ed.viewport, QHelpEvent(QEvent.ToolTip, pos, ed.viewport.mapToGlobal(pos)))
     assert "weight: 0.5" in QToolTip.text()
     QToolTip.hideText()
+    ed.view.canvas.detach()
+
+
+# ------------------------------------------------------------------ labels
+def _outline_rect() -> QRectF:
+    return QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS)
+
+
+def _assert_text_clear(item) -> None:
+    """The label never covers the glyph or the value; inside, it stays within the
+    neuron; beside, it stays clear of the neuron."""
+    for value in (None, -0.123):
+        layout = item.text_layout(value)
+        other = layout.glyph_rect if value is None else layout.value_rect
+        if other is not None:
+            assert not layout.label_rect.intersects(other), (item.nid, layout)
+            assert _outline_rect().contains(other)
+        if layout.outside:
+            assert not layout.label_rect.intersects(_outline_rect())
+        else:
+            assert abs(layout.label_rect.left()) <= RADIUS - 3 and layout.label_rect.top() >= -RADIUS
+
+
+def test_labels_are_placed_the_same_way_for_a_whole_role(qtbot):
+    """Short labels go inside, long ones beside the neuron (outputs right, inputs left,
+    hidden below); one long label takes its whole role outside, so a column never mixes
+    the two; nothing overlaps the activation glyph."""
+    net = layered([2, 3, 4], output="ova")
+    for n, label in zip(net.outputs(), ("alpha", "beta", "delta", "y")):
+        net.update_neuron(n.id, label=label)
+    ed = _editor_on(qtbot, net)
+    canvas = ed.view.canvas
+    item = canvas.neuron_item
+    for n in net.neurons():
+        _assert_text_clear(item(n.id))
+    assert [item(n.id).text_layout().outside for n in net.outputs()] == [True] * 4  # "beta", "y" too
+    assert all(item(n.id).text_layout().label_rect.left() > RADIUS for n in net.outputs())
+    assert not any(item(n.id).text_layout().outside for n in net.inputs() + net.hidden())
+
+    h1 = net.hidden()[0]
+    ed.view.execute(UpdateNeuron(h1.id, label="hidden detector"))
+    for n in net.hidden():                                   # all hidden labels go below
+        layout = item(n.id).text_layout()
+        assert layout.outside and layout.label_rect.top() > RADIUS, n.label
+        assert item(n.id).boundingRect().contains(layout.label_rect)
+        _assert_text_clear(item(n.id))
+    ed.stack.undo()
+    assert not any(item(n.id).text_layout().outside for n in net.hidden())
+    x1 = net.inputs()[0]
+    ed.view.execute(UpdateNeuron(x1.id, label="sepal_length"))
+    for n in net.inputs():                                   # inputs: to the left
+        layout = item(n.id).text_layout()
+        assert layout.outside and layout.label_rect.right() < -RADIUS
+    ed.view.execute(RemoveNeurons([x1.id]))                  # the long one leaves: inside again
+    assert not item(net.inputs()[0].id).text_layout().outside
+    ed.view.grab()
+    ed.view.canvas.detach()
+
+
+def test_arrowheads_only_where_few_wires_converge(qtbot):
+    from nnstudio.gui.canvas.items import ARROW_MAX_FANIN
+
+    net = layered([ARROW_MAX_FANIN + 3, 2, 1])
+    ed = _editor_on(qtbot, net)
+    layer = ed.view.canvas.layer
+    few = layer._few_incoming()
+    for key, ok in zip(layer.keys(), few.tolist()):
+        assert ok == (len(net.incoming(key[1])) <= ARROW_MAX_FANIN)
+    assert few.any() and not few.all()
+    ed.view.canvas.detach()
+
+
+def test_auto_layout_spreads_tall_columns_apart(qtbot):
+    """2-32-32-3 as ``layered`` places it (columns 160 apart, 2,170 tall) is a solid band
+    of wires; Auto Layout spaces the columns by their heights (one undo step), small
+    networks keep the usual 160."""
+    from nnstudio.core.commands import COLUMN_GAP, ROW_GAP
+    from nnstudio.gui.canvas.view import COLUMN_SPREAD, readable_layout_positions
+
+    net = layered([2, 32, 32, 3], output="softmax")
+    before = net.copy()
+    ed = _editor_on(qtbot, net)
+    assert ed.view.layout_is_crowded()
+    ed.view.auto_layout()
+    assert ed.stack.count() == 1 and not ed.view.layout_is_crowded()
+    xs = sorted({n.x for n in net.neurons()})
+    gaps = [b - a for a, b in zip(xs, xs[1:])]
+    heights = [(k - 1) * ROW_GAP for k in (2, 32, 32, 3)]
+    assert gaps == [max(COLUMN_GAP, round(COLUMN_SPREAD * (a + b) / 10) * 10)
+                    for a, b in zip(heights, heights[1:])]
+    assert gaps[1] > 5 * COLUMN_GAP
+    for column in ({n.id for n in net.hidden() if n.x == x} for x in xs[1:3]):
+        ys = [net.neuron(i).y for i in sorted(column)]
+        assert ys == sorted(ys) and ys[1] - ys[0] == ROW_GAP   # order and spacing kept
+    ed.stack.undo()
+    assert net.same_as(before)
+    small = layered([2, 4, 1])
+    assert {x for x, _ in readable_layout_positions(small).values()} == {0.0, COLUMN_GAP, 2 * COLUMN_GAP}
     ed.view.canvas.detach()

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
+import subprocess
+import sys
 import warnings
 
-from PySide6.QtCore import QMimeData, QPointF, QSettings, QSize, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+import pytest
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from nnstudio.core import fileformat
 from nnstudio.core.graph import Network, layered
 from nnstudio.core.settings import Project
+from nnstudio.gui.canvas.items import RADIUS
 from nnstudio.gui.main_window import MAX_RECENT, MainWindow
+
+from canvas_driver import Editor, assert_layered, build_by_hand
 
 
 def file_url(path) -> QUrl:
@@ -105,10 +114,24 @@ def test_canvas_keys_do_not_fire_while_typing_in_a_panel(window, qtbot):
 
 
 def test_palette_keys_add_at_the_cursor(window, qtbot):
-    hidden = len(window.document.network.hidden())
-    window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_H)
-    assert len(window.document.network.hidden()) == hidden + 1
+    """I, H and O add a neuron where the mouse is (not just somewhere)."""
+    net = window.document.network
+    view = window.view
+    view.setFocus()
+    for key, role, point in ((Qt.Key.Key_H, "hidden", QPoint(90, 70)),
+                             (Qt.Key.Key_I, "input", QPoint(40, 500)),
+                             (Qt.Key.Key_O, "output", QPoint(560, 330))):
+        assert view.viewport().rect().contains(point)
+        x, y = view.mapToScene(point).x(), view.mapToScene(point).y()
+        QCursor.setPos(view.viewport().mapToGlobal(point))
+        assert view.viewport().mapFromGlobal(QCursor.pos()) == point
+        before = {n.id for n in net.neurons()}
+        qtbot.keyClick(view, key)
+        (new,) = [n for n in net.neurons() if n.id not in before]
+        assert new.role == role
+        assert (new.x, new.y) == (x, y)              # the scene point under the cursor
+        assert view.mapFromScene(QPointF(new.x, new.y)) == point
+        assert view.selected_neurons() == [new.id]
 
 
 def test_layer_tools(window):
@@ -431,3 +454,230 @@ def test_settings_never_touch_the_home_folder(qtbot, settings_dir, tmp_path, mon
     w.close()
     assert list(home.rglob("*")) == []
     assert (settings_dir / "nnstudio.ini").exists()
+
+
+# ------------------------------------------------------------------ bulk edits
+def _count_selection_signals(window) -> list:
+    """The canvas's selection signals, each with what the inspector was then handed."""
+    log: list = []
+    window.view.canvas.sigSelectionChanged.connect(lambda n, c: log.append(["canvas", len(n), len(c)]))
+    inspector_set = window.inspector.set_selection
+
+    def counting(neurons, connections):
+        log.append(["inspector", len(neurons), len(connections)])
+        inspector_set(neurons, connections)
+
+    window.inspector.set_selection = counting  # _selection_changed calls it by name
+    return log
+
+
+def _signals(log) -> list:
+    return sorted(tuple(e) for e in log)
+
+
+def test_deleting_a_large_selection_announces_it_once(window):
+    """Select All + Delete of 2,400 connections and 100 neurons: the selection changes
+    once (not once per removed item, which made the inspector re-read the whole
+    selection 2,500 times: quadratic), and so do undo and redo."""
+    net = layered([10, 40, 40, 10], output="sigmoid")
+    assert len(net.connections()) == 2400
+    window.document.set_project(Project(net))
+    before = net.copy()
+    log = _count_selection_signals(window)
+    window.view.select_all()
+    assert _signals(log) == [("canvas", 100, 2400), ("inspector", 100, 2400)]
+    log.clear()
+    window.act_delete.trigger()
+    assert len(net) == 0
+    assert _signals(log) == [("canvas", 0, 0), ("inspector", 0, 0)]   # once, at once
+    QApplication.processEvents()
+    assert len(log) == 2                                    # and nothing owed afterwards
+    assert window.inspector.pages.currentWidget() is window.inspector.network_page
+    assert not window.act_delete.isEnabled()
+    log.clear()
+    layer = window.view.canvas.layer
+    calls = {"geometry": 0, "repaint": 0}
+    retrim, update = layer._retrim, layer.update
+
+    def counting_retrim(rows):
+        calls["geometry"] += 1
+        retrim(rows)
+
+    def counting_update(*args):
+        calls["repaint"] += 1
+        update(*args)
+
+    layer._retrim, layer.update = counting_retrim, counting_update
+    window.act_undo.trigger()                               # 2,400 connections come back:
+    assert not layer.pending                                # wired at the end of the step,
+    assert calls["geometry"] <= 2 and calls["repaint"] <= 3  # in one go, not 2,400
+    for c in before.connections()[::97]:
+        x0, y0, x1, y1 = layer.segment(c.key)
+        s, t = net.neuron(c.source), net.neuron(c.target)
+        assert math.hypot(x0 - s.x, y0 - s.y) == pytest.approx(RADIUS)        # on the outlines
+        assert math.hypot(x1 - t.x, y1 - t.y) == pytest.approx(RADIUS + 1.5)
+    QApplication.processEvents()
+    assert net.same_as(before) and log == []                # nothing selected was removed
+    calls.update(geometry=0, repaint=0)
+    window.act_redo.trigger()
+    assert calls["repaint"] <= 2 and len(layer) == 0
+    QApplication.processEvents()
+    assert len(net) == 0 and log == []
+
+
+def test_undoing_bulk_additions_of_selected_neurons_announces_once(window):
+    """Add Layer and Duplicate select what they add; undoing them removes the selected
+    neurons: one selection signal per undo step, not one per neuron."""
+    net = layered([10, 40, 10])
+    window.document.set_project(Project(net))
+    log = _count_selection_signals(window)
+    window.view.select([n.id for n in net.hidden()])
+    window.ask_layer = lambda: (100, "hidden", "tanh")
+    log.clear()
+    window.act_add_layer.trigger()
+    assert len(net.hidden()) == 140 and _signals(log) == [("canvas", 100, 0), ("inspector", 100, 0)]
+    log.clear()
+    window.act_undo.trigger()
+    QApplication.processEvents()
+    assert len(net.hidden()) == 40 and _signals(log) == [("canvas", 0, 0), ("inspector", 0, 0)]
+
+    window.view.select([n.id for n in net.neurons()])
+    log.clear()
+    window.act_duplicate.trigger()
+    assert len(net) == 120 and len(log) == 2
+    log.clear()
+    window.act_undo.trigger()
+    QApplication.processEvents()
+    assert len(net) == 60 and _signals(log) == [("canvas", 0, 0), ("inspector", 0, 0)]
+
+    # edits made outside the undo stack (training, scripts): once per turn of the loop
+    window.view.select_all()
+    log.clear()
+    for n in net.hidden():
+        net.remove_neuron(n.id)
+    assert log == []
+    QApplication.processEvents()
+    assert _signals(log) == [("canvas", 20, 0), ("inspector", 20, 0)]
+
+
+# ------------------------------------- course networks: mouse, Save, Open, command line
+def _save_and_reopen_through_the_window(window, path) -> Network:
+    """File > Save (an untitled network asks where), File > New, File > Open: the
+    network that comes back is the one that was saved, and the canvas shows it."""
+    built = window.document.network.copy()
+    window.ask_save_path = lambda: str(path)
+    window.act_save.trigger()
+    assert window.document.path == str(path) and not window.document.is_modified
+    window.ask_open_path = lambda: (_ for _ in ()).throw(AssertionError("asked too early"))
+    window.act_new.trigger()
+    assert len(window.document.network) == 0
+    window.ask_open_path = lambda: str(path)
+    window.act_open.trigger()
+    reopened = window.document.network
+    assert reopened is not built and reopened.same_as(built)  # neurons (positions, labels,
+    assert window.windowTitle() == f"{path.stem} — nnstudio"  # biases...), connections, weights
+    canvas = window.view.canvas
+    assert sorted(canvas.items_by_id) == sorted(n.id for n in built.neurons())
+    for n in built.neurons():
+        assert canvas.neuron_item(n.id).pos() == QPointF(n.x, n.y)
+    assert sorted(canvas.layer.keys()) == sorted(c.key for c in built.connections())
+    return reopened
+
+
+def _train_from_the_command_line(path, data, tmp_path) -> str:
+    """``nnstudio train FILE --data CSV -o OUT`` in a fresh process; the trained file has
+    the same neurons and connections. Returns what the command printed."""
+    out = tmp_path / "trained.nns"
+    done = subprocess.run([sys.executable, "-m", "nnstudio", "train", str(path), "--data", str(data),
+                           "--epochs", "30", "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    trained = fileformat.load_project(str(out)).network
+    saved = fileformat.load_project(str(path)).network
+    assert [(n.id, n.role) for n in trained.neurons()] == [(n.id, n.role) for n in saved.neurons()]
+    assert [c.key for c in trained.connections()] == [c.key for c in saved.connections()]
+    assert any(c.weight != 0 for c in trained.connections())
+    return done.stdout
+
+
+def _choose_loss(window, loss: str) -> None:
+    """The loss, as a student picks it in the inspector (the outputs' activation follows)."""
+    window.view.clear_selection()
+    box = window.inspector.loss_box
+    box.setCurrentIndex(box.findData(loss))
+    assert window.document.network.loss == loss
+
+
+def _regression_csv(tmp_path, features: int) -> str:
+    rng = random.Random(7)
+    path = tmp_path / "regression.csv"
+    rows = [",".join(f"f{i}" for i in range(features)) + ",y"]
+    for _ in range(60):
+        xs = [rng.uniform(-1, 1) for _ in range(features)]
+        rows.append(",".join(f"{x:.6f}" for x in xs) + f",{sum((i + 1) * x for i, x in enumerate(xs)):.6f}")
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("sizes, loss, csv", [([4, 3], "cross_entropy", "iris.csv"),
+                                              ([3, 4, 1], "mse", None),
+                                              ([2, 2, 1], "bce", "xor.csv")])
+def test_course_networks_built_with_the_mouse_saved_reopened_and_trained(
+        window, qtbot, tmp_path, sample_data, sizes, loss, csv):
+    """Issue 3, acceptance 2: every neuron dropped from the palette and every connection
+    dragged on the main window's canvas; saved and reopened with File > Save and File >
+    Open: identical; and ``nnstudio train`` trains the saved file."""
+    window.act_new.trigger()
+    ed = Editor(qtbot, view=window.view)
+    build_by_hand(ed, sizes)
+    _choose_loss(window, loss)
+    assert_layered(ed.net, sizes)
+    steps = sum(sizes) + sum(a * b for a, b in zip(sizes, sizes[1:])) + (loss != "mse")
+    assert window.document.undo_stack.count() == steps  # one per drop, per drag, the loss
+    path = tmp_path / f"net_{'_'.join(map(str, sizes))}.nns"
+    reopened = _save_and_reopen_through_the_window(window, path)
+    assert_layered(reopened, sizes)
+    data = sample_data / csv if csv else _regression_csv(tmp_path, sizes[0])
+    printed = _train_from_the_command_line(path, data, tmp_path)
+    assert "cost" in printed
+    if loss != "mse":
+        assert "accuracy" in printed
+
+
+def test_iris_4_10_3_with_add_layer_and_fully_connect_saved_reopened_and_trained(
+        window, qtbot, tmp_path, sample_data):
+    """Inputs and outputs dropped, a rubber band around the inputs, Add Layer (10 tanh),
+    Fully Connect Selection to the outputs, softmax cross-entropy; Save, Open, train."""
+    window.act_new.trigger()
+    ed = Editor(qtbot, view=window.view)
+    inputs = ed.column("input", 4, 0)
+    outputs = ed.column("output", 3, 160)               # where the hidden layer will go
+    ed.drag(ed.at(-40, -150), ed.at(40, 150))          # rubber band around the inputs
+    assert window.view.selected_neurons() == inputs
+    window.ask_layer = lambda: (10, "hidden", "tanh")
+    window.act_add_layer.trigger()
+    hidden = window.view.selected_neurons()
+    assert len(hidden) == 10 and all(ed.net.neuron(o).x == 320 for o in outputs)
+    window.view.select(hidden + outputs)
+    window.act_connect.trigger()
+    _choose_loss(window, "cross_entropy")
+    assert_layered(ed.net, [4, 10, 3])
+    assert {n.activation for n in ed.net.outputs()} == {"softmax"}
+    path = tmp_path / "iris_by_hand.nns"
+    reopened = _save_and_reopen_through_the_window(window, path)
+    assert_layered(reopened, [4, 10, 3])
+    printed = _train_from_the_command_line(path, sample_data / "iris.csv", tmp_path)
+    assert "accuracy" in printed
+
+
+def test_opening_a_crowded_network_suggests_auto_layout(window, tmp_path):
+    path = _save_network(tmp_path / "tall.nns", layered([2, 32, 32, 3], output="softmax"))
+    assert window.open_file(path)
+    assert "Auto Layout (Ctrl+Shift+L)" in window.statusBar().currentMessage()
+    window.act_layout.trigger()
+    assert not window.view.layout_is_crowded()
+    path = _save_network(tmp_path / "small.nns", layered([2, 4, 1], output="sigmoid"))
+    window.confirm_close = False
+    window.ask_unsaved_changes = lambda: "discard"
+    assert window.open_file(path)
+    assert window.statusBar().currentMessage() == f"Opened {path}"

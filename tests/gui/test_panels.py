@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.gui.canvas import PALETTE_MIME
+from nnstudio.gui.canvas.numbers import exact_number
 
 
 def _select(window, neurons=(), connections=()) -> None:
@@ -174,7 +177,38 @@ def test_inspector_edits_a_weight_undoably(window, qtbot):
     assert net.connection(*conn.key).weight == -1.5
     window.act_undo.trigger()
     assert net.connection(*conn.key).weight == old
-    assert insp.weight_edit.text() == f"{old:.6g}"
+    assert insp.weight_edit.text() == exact_number(old)
+
+
+def test_inspector_number_fields_are_exact_and_push_nothing_unchanged(window, qtbot):
+    """A weight like 0.2739233746429086 shows with every digit; leaving the field, or
+    typing the same number differently, changes nothing and pushes no undo step."""
+    insp = window.inspector
+    net = window.document.network
+    stack = window.document.undo_stack
+    conn = net.connections()[0]
+    h1 = _neuron(net, "h1")
+    net.set_weight(*conn.key, 0.2739233746429086)
+    net.update_neuron(h1.id, bias=-1.0000000000000002e-07)
+    stack.clear()
+    _select(window, [], [conn.key])
+    assert insp.weight_edit.text() == "0.2739233746429086"
+    insp.weight_edit.setFocus()
+    insp.weight_edit.editingFinished.emit()                 # Enter / Tab without an edit
+    _type(qtbot, insp.weight_edit, "0.27392337464290860")  # the same float, typed again
+    assert net.connection(*conn.key).weight == 0.2739233746429086 and stack.count() == 0
+    _type(qtbot, insp.weight_edit, "2.5e7")                 # no range cap
+    assert net.connection(*conn.key).weight == 2.5e7 and stack.count() == 1
+    assert insp.weight_edit.text() == "25000000"
+
+    _select(window, [h1.id])
+    assert insp.bias_edit.text() == "-1.0000000000000002e-07"
+    insp.bias_edit.editingFinished.emit()
+    _type(qtbot, insp.bias_edit, "-1.0000000000000002e-7")
+    assert h1.bias == -1.0000000000000002e-07 and stack.count() == 1
+    _type(qtbot, insp.bias_edit, "inf")
+    assert h1.bias == -1.0000000000000002e-07 and stack.count() == 1
+    assert "not a finite number" in window.statusBar().currentMessage()
 
 
 def test_inspector_role_change_is_refused_with_a_reason(window):
@@ -430,3 +464,78 @@ def test_inspector_takes_a_typed_derived_feature(window, qtbot):
     _type(qtbot, box.lineEdit(), "x1^^2")
     assert x1.feature == "x1*x2"
     assert "bad feature expression" in window.statusBar().currentMessage()
+
+
+# ------------------------------------------------------------- the selected sample
+def _expected_activations(net, x: list[float]) -> dict[int, float]:
+    """A forward pass by hand (tanh hidden, sigmoid output): the reference."""
+    import math
+
+    value = {n.id: xi for n, xi in zip(net.inputs(), x)}
+    for nid in net.topological_order():
+        n = net.neuron(nid)
+        if n.role == "input":
+            continue
+        z = n.bias + sum(c.weight * value[c.source] for c in net.incoming(nid))
+        value[nid] = {"tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v))}[n.activation](z)
+    return value
+
+
+def test_selecting_a_data_row_fills_the_neurons_with_its_activations(window, qtbot):
+    """Issue 3: neuron fill by its activation on the selected sample. A row chosen in the
+    dataset preview runs through the network (core engine); the canvas fills every neuron
+    by its value, shows it on hover, follows edits, and clears when the row is
+    deselected or the network cannot run."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    from nnstudio.core.commands import AddNeuron
+    from nnstudio.gui.canvas.items import RADIUS, activation_fill
+
+    net = window.document.network
+    panel = window.dataset_panel
+    canvas = window.view.canvas
+    assert canvas.activations is None
+    row = 4
+    x = [float(panel.table.cells[row][0]), float(panel.table.cells[row][1])]
+    table_rect = panel.preview.visualItemRect(panel.preview.item(row, 0))
+    qtbot.mouseClick(panel.preview.viewport(), Qt.MouseButton.LeftButton, pos=table_rect.center())
+    assert panel.selected_row() == row
+    expected = _expected_activations(net, x)
+    assert canvas.activations is not None and set(canvas.activations) == set(expected)
+    for nid, value in expected.items():
+        assert abs(canvas.activations[nid] - value) < 1e-12, net.neuron(nid).label
+    assert "Row 5 on the canvas" in window.statusBar().currentMessage()
+
+    # the fill: the input x2 (value 0.86) is painted in the colour of its activation
+    x2 = _neuron(net, "x2")
+    image = window.view.viewport().grab().toImage()
+    point = window.view.mapFromScene(QPointF(x2.x - 0.75 * RADIUS, x2.y - 0.75 * RADIUS))
+    want = activation_fill(canvas.activations[x2.id])
+    got = image.pixelColor(point)
+    assert max(abs(got.red() - want.red()), abs(got.green() - want.green()),
+               abs(got.blue() - want.blue())) <= 3, (got.name(), want.name())
+
+    # hover: the tooltip gives the value
+    out = net.outputs()[0]
+    at = window.view.mapFromScene(QPointF(out.x, out.y))
+    QApplication.sendEvent(window.view.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, at, window.view.viewport().mapToGlobal(at)))
+    assert f"activation on the sample: {expected[out.id]:.3g}" in QToolTip.text()
+    QToolTip.hideText()
+
+    # an edit of a weight (inspector) updates the values
+    conn = net.incoming(out.id)[0]
+    _select(window, [], [conn.key])
+    _type(qtbot, window.inspector.weight_edit, "3")
+    assert canvas.activations[out.id] == pytest.approx(_expected_activations(net, x)[out.id], abs=1e-12)
+    assert canvas.activations[out.id] != pytest.approx(expected[out.id])
+
+    # a network that cannot run (an unconnected output) shows no values; fixed, they return
+    window.document.push(AddNeuron("output", 500, 0))
+    assert canvas.activations is None
+    window.act_undo.trigger()
+    assert canvas.activations is not None
+    panel.select_row(None)
+    assert canvas.activations is None and panel.sample is None

@@ -10,7 +10,17 @@ item cost ~180 ms a frame. The layer keeps every connection's geometry in NumPy 
 recomputed only for the rows whose ends moved or whose weight changed; each paint clips
 the cached segments to the exposed rectangle (vectorized) and draws them in a handful of
 ``drawLines`` calls, one per pen. Dense views (thousands of segments) drop antialiasing
-and arrowheads, which keeps a pan frame of the 1,000-neuron benchmark near 20 ms.
+and arrowheads, which keeps a pan frame of the 1,000-neuron benchmark near 20 ms. A
+crowded (not dense) view makes its weaker lines translucent; arrowheads are thin and only
+drawn into neurons with few incoming connections (ARROW_MAX_FANIN), so they never pile up
+on a rim. Bulk edits (undo of a large delete) add and remove rows cheaply and compute
+their geometry in one pass (:meth:`ConnectionLayer.flush`).
+
+Labels: short ones (at most INNER_LABEL_CHARS characters that fit) go inside the neuron,
+above its activation glyph or sample value; when any label of a role is longer, every
+label of that role goes beside its neuron on a light plate (outputs to the right, inputs
+to the left, hidden neurons below), so a column never mixes the two placements. Text is
+left out when it would be smaller than MIN_TEXT_PIXELS on screen.
 
 Colours are colour-blind safe: positive weights blue ``#2166ac``, negative orange-red
 ``#d6604d``, zero grey; thickness grows with |weight| (relative to the largest |weight|,
@@ -21,6 +31,7 @@ circles, outputs double circles.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
@@ -59,22 +70,51 @@ LABEL_FONT.setPixelSize(13)
 LABEL_FONT.setBold(True)
 SMALL_FONT = QFont()
 SMALL_FONT.setPixelSize(10)
+_SMALL_METRICS = QFontMetricsF(SMALL_FONT)
 _LABEL_METRICS = QFontMetricsF(LABEL_FONT)
-#: a smaller bold font for labels like "h128" that do not fit inside at the normal size
+#: a smaller bold font for short labels like "h128" that do not fit at the normal size
 COMPACT_FONT = QFont(LABEL_FONT)
 COMPACT_FONT.setPixelSize(10)
 _COMPACT_METRICS = QFontMetricsF(COMPACT_FONT)
-#: Widest label drawn inside a neuron; longer ones go beside it.
-_INNER_LABEL_WIDTH = 2 * RADIUS - 7
+#: Labels of at most this many characters may go inside a neuron; longer ones go beside it.
+INNER_LABEL_CHARS = 4
+#: Widest label drawn inside, by role: an output's label has to fit in its inner ring.
+_INNER_LABEL_WIDTH = {"input": 2 * RADIUS - 7, "hidden": 2 * RADIUS - 10, "output": 2 * RADIUS - 15}
+#: Longest label drawn beside a neuron (longer ones are elided).
+OUTSIDE_LABEL_WIDTH = 160.0
+#: Gap between a neuron's outline and a label beside it.
+LABEL_GAP = 5.0
+#: Text is drawn only when the label font is at least this many pixels high on screen.
+MIN_TEXT_PIXELS = 6.0
 
 
-def _inner_font(label: str) -> QFont | None:
-    """The font that fits ``label`` inside a neuron, or None (the label goes outside)."""
-    if _LABEL_METRICS.horizontalAdvance(label) <= _INNER_LABEL_WIDTH:
+def _inner_font(label: str, role: str = "hidden") -> QFont | None:
+    """The font that fits ``label`` inside a neuron of ``role``, or None when it does not
+    fit (too long, or too wide at the compact size): then it goes beside the neuron."""
+    if len(label) > INNER_LABEL_CHARS:
+        return None
+    width = _INNER_LABEL_WIDTH.get(role, _INNER_LABEL_WIDTH["hidden"])
+    if _LABEL_METRICS.horizontalAdvance(label) <= width:
         return LABEL_FONT
-    if _COMPACT_METRICS.horizontalAdvance(label) <= _INNER_LABEL_WIDTH:
+    if _COMPACT_METRICS.horizontalAdvance(label) <= width:
         return COMPACT_FONT
     return None
+
+
+def label_fits_inside(label: str, role: str) -> bool:
+    return _inner_font(label, role) is not None
+
+
+def outside_label_rect(label: str, role: str) -> QRectF:
+    """Where a label goes beside a neuron (item coordinates): outputs to the right, inputs
+    to the left (where no wire comes or goes), hidden neurons below."""
+    width = min(_LABEL_METRICS.horizontalAdvance(label), OUTSIDE_LABEL_WIDTH) + 8
+    h = _LABEL_METRICS.height() + 2
+    if role == "input":
+        return QRectF(-RADIUS - LABEL_GAP - width, -h / 2, width, h)
+    if role == "output":
+        return QRectF(RADIUS + LABEL_GAP, -h / 2, width, h)
+    return QRectF(-width / 2, RADIUS + 3, width, h)
 
 
 def weight_color(weight: float) -> QColor:
@@ -125,7 +165,40 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.2e}"
 
 
+def _short(value: float) -> str:
+    """At most ~5 characters, to fit inside a neuron: 0.86, -0.39, 12, 3e+04 (the tooltip
+    has more digits)."""
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if abs(value) < 9.995:
+        text = f"{value:.2f}"
+        return "0.00" if text == "-0.00" else text
+    if abs(value) < 999.5:
+        return f"{value:.0f}"
+    return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-")
+
+
 # ====================================================================== neurons
+#: where the "problem" badge sits (its centre, up and right of the neuron's centre): on the
+#: rim, clear of a label inside
+BADGE_OFFSET = 0.95 * RADIUS
+
+
+@dataclass
+class TextLayout:
+    """The text of a neuron, placed (item coordinates; see NeuronItem.text_layout)."""
+
+    label_text: str
+    label_font: QFont
+    label_origin: QPointF            # the baseline's left end
+    label_rect: QRectF               # what the label covers (beside: with its plate)
+    outside: bool
+    glyph_rect: QRectF | None = None
+    value_text: str = ""
+    value_origin: QPointF | None = None
+    value_rect: QRectF | None = None
+
+
 class NeuronItem(QGraphicsItem):
     """One neuron on the canvas. Holds its id; draws from the network through its scene."""
 
@@ -138,6 +211,8 @@ class NeuronItem(QGraphicsItem):
         self.selected = False
         self.hover_zone: str | None = None   # None, "body" or "rim"
         self.target_state = self.TARGET_NONE
+        #: (role, label too long for the inside) as the scene last counted it
+        self.label_state: tuple[str, bool] | None = None
         self._rect = QRectF()
         self.setZValue(10)
         self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, False)
@@ -159,16 +234,15 @@ class NeuronItem(QGraphicsItem):
         self.update()
 
     def _outside_label_rect(self) -> QRectF | None:
+        """Where the label goes when it is drawn beside the neuron, or None (inside).
+
+        All neurons of a role are labelled the same way: when one label of the role is
+        too long for the inside (see :func:`label_fits_inside`), every label of that role
+        goes beside its neuron, so a column never mixes the two placements."""
         n = self.neuron()
-        if _inner_font(n.label) is not None:
+        if not self.canvas().labels_outside(n.role):
             return None
-        width = min(_LABEL_METRICS.horizontalAdvance(n.label), 160.0) + 6
-        h = _LABEL_METRICS.height()
-        if n.role == "input":
-            return QRectF(-RADIUS - 6 - width, -h / 2, width, h)
-        if n.role == "output":
-            return QRectF(RADIUS + 6, -h / 2, width, h)
-        return QRectF(-width / 2, RADIUS + 4, width, h)
+        return outside_label_rect(n.label, n.role)
 
     def boundingRect(self) -> QRectF:
         if self._rect.isNull():
@@ -289,52 +363,101 @@ class NeuronItem(QGraphicsItem):
             painter.setBrush(Qt.NoBrush)
             painter.drawPath(self._outline(n.role, RADIUS - 0.15 * RADIUS))
 
-        if lod * RADIUS < 6:  # too small for text
+        if lod * LABEL_FONT.pixelSize() < MIN_TEXT_PIXELS:  # too small to read
+            if lod * RADIUS >= 7 and value is None and n.role != "input":
+                self._draw_glyph(painter, n.activation, 0.0, INK)
             return
         dark = value is not None and min(1.0, abs(value)) > 0.55
         ink = QColor("white") if dark else INK
-        outside = self._outside_label_rect()
-        inner_top = QRectF(-RADIUS, -RADIUS + 5, 2 * RADIUS, RADIUS - 2)
-        inner_bottom = QRectF(-RADIUS, 2, 2 * RADIUS, RADIUS - 8)
-        if outside is None:
-            painter.setFont(_inner_font(n.label))
-            painter.setPen(ink)
-            painter.drawText(inner_top, Qt.AlignHCenter | Qt.AlignBottom, n.label)
+        layout = self.text_layout(value)
+        if layout.outside:
+            self._draw_outside_label(painter, layout)
         else:
-            painter.setFont(LABEL_FONT)
-            text = _LABEL_METRICS.elidedText(n.label, Qt.ElideRight, outside.width() - 6)
-            align = (Qt.AlignRight if n.role == "input" else Qt.AlignLeft if n.role == "output"
-                     else Qt.AlignHCenter) | Qt.AlignVCenter
-            # a light plate under the text keeps it readable over the wires
-            box = painter.boundingRect(outside.adjusted(3, 0, -3, 0), align, text).adjusted(-3, 0, 3, 0)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(QColor(255, 255, 255, 215))
-            painter.drawRoundedRect(box, 3, 3)
-            painter.setPen(INK)
-            painter.drawText(outside.adjusted(3, 0, -3, 0), align, text)
-            if n.role != "input":
-                inner_bottom = QRectF(-RADIUS, -6, 2 * RADIUS, 12)
-        if value is not None:
+            painter.setFont(layout.label_font)
+            painter.setPen(ink)
+            painter.drawText(layout.label_origin, layout.label_text)
+        if layout.value_text:
             painter.setFont(SMALL_FONT)
             painter.setPen(ink)
-            painter.drawText(inner_bottom, Qt.AlignHCenter | Qt.AlignTop, _fmt(value))
-        elif n.role != "input":
-            glyph = _GLYPHS.get(n.activation)
-            if glyph is not None:
-                painter.save()
-                painter.translate(0, inner_bottom.top() + 5)
-                painter.setPen(QPen(ink, 1.3))
-                painter.setBrush(QColor(ink) if n.activation == "softmax" else Qt.NoBrush)
-                painter.drawPath(glyph)
-                painter.restore()
+            painter.drawText(layout.value_origin, layout.value_text)
+        elif layout.glyph_rect is not None:
+            self._draw_glyph(painter, n.activation, layout.glyph_rect.center().y(), ink)
         if worst is not None:  # a small "!" badge, top right
             painter.setPen(Qt.NoPen)
             painter.setBrush(ERROR if worst == "error" else WARNING)
-            centre = QPointF(RADIUS * 0.78, -RADIUS * 0.78)
+            centre = QPointF(BADGE_OFFSET, -BADGE_OFFSET)
             painter.drawEllipse(centre, 6.5, 6.5)
             painter.setPen(QColor("white"))
             painter.setFont(LABEL_FONT)
             painter.drawText(QRectF(centre.x() - 6.5, centre.y() - 7.5, 13, 15), Qt.AlignCenter, "!")
+
+
+    def text_layout(self, value: float | None = None) -> "TextLayout":
+        """Where the label, the activation glyph and the sample value go (item
+        coordinates). Inside: the label above the centre, the glyph (or the value) below
+        it, apart; beside (see :meth:`_outside_label_rect`): only the glyph (or the
+        value), centred in the neuron."""
+        n = self.neuron()
+        outside = self._outside_label_rect()
+        below = value is not None or n.role != "input"
+        if outside is None:
+            font = _inner_font(n.label, n.role) or COMPACT_FONT
+            metrics = _LABEL_METRICS if font is LABEL_FONT else _COMPACT_METRICS
+            text = n.label if _inner_font(n.label, n.role) is not None else metrics.elidedText(
+                n.label, Qt.ElideRight, _INNER_LABEL_WIDTH[n.role])
+            baseline = -2.0 if below else metrics.capHeight() / 2
+            width = metrics.horizontalAdvance(text)
+            origin = QPointF(-width / 2, baseline)
+            rect = QRectF(-width / 2, baseline - metrics.ascent(), width, metrics.ascent() + metrics.descent())
+            lower = 7.5
+        else:
+            font = LABEL_FONT
+            text = _LABEL_METRICS.elidedText(n.label, Qt.ElideRight, OUTSIDE_LABEL_WIDTH)
+            width = _LABEL_METRICS.horizontalAdvance(text)
+            if n.role == "input":
+                left = outside.right() - 4 - width
+            elif n.role == "output":
+                left = outside.left() + 4
+            else:
+                left = -width / 2
+            baseline = outside.center().y() + _LABEL_METRICS.capHeight() / 2
+            origin = QPointF(left, baseline)
+            rect = QRectF(left - 4, outside.top(), width + 8, outside.height())  # with its plate
+            lower = 0.0
+        layout = TextLayout(label_text=text, label_font=font, label_origin=origin,
+                            label_rect=rect, outside=outside is not None)
+        if value is not None:
+            layout.value_text = _short(value)
+            width = _SMALL_METRICS.horizontalAdvance(layout.value_text)
+            layout.value_origin = QPointF(-width / 2, lower + _SMALL_METRICS.capHeight() / 2)
+            layout.value_rect = QRectF(-width / 2, layout.value_origin.y() - _SMALL_METRICS.capHeight(),
+                                       width, _SMALL_METRICS.capHeight())
+        elif n.role != "input" and n.activation in _GLYPHS:
+            layout.glyph_rect = QRectF(-8, lower - 4, 16, 8)
+        return layout
+
+    @staticmethod
+    def _draw_glyph(painter: QPainter, activation: str, y: float, ink: QColor) -> None:
+        """The activation function's little plot (16 x 8), centred on (0, y)."""
+        glyph = _GLYPHS.get(activation)
+        if glyph is None:
+            return
+        painter.save()
+        painter.translate(0, y)
+        painter.setPen(QPen(ink, 1.3))
+        painter.setBrush(QColor(ink) if activation == "softmax" else Qt.NoBrush)
+        painter.drawPath(glyph)
+        painter.restore()
+
+    @staticmethod
+    def _draw_outside_label(painter: QPainter, layout: "TextLayout") -> None:
+        """The label beside the neuron, on a light plate that keeps it readable over wires."""
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 225))
+        painter.drawRoundedRect(layout.label_rect, 4, 4)
+        painter.setFont(layout.label_font)
+        painter.setPen(INK)
+        painter.drawText(layout.label_origin, layout.label_text)
 
 
 # ================================================================= connections
@@ -363,9 +486,22 @@ def clip_segments(seg: np.ndarray, left: float, top: float, right: float, bottom
 #: widths (scene units) of the thickness levels, thinnest for the smallest |weight|
 LEVEL_WIDTHS = (1.0, 1.6, 2.3, 3.1, 4.0, 5.0)
 _LEVELS = len(LEVEL_WIDTHS)
+#: the width of each bucket's lines (zero weights: 1)
+_BUCKET_WIDTHS = (1.0,) + LEVEL_WIDTHS + LEVEL_WIDTHS
 #: buckets from the weakest to the strongest weights, the two signs interleaved, so that
 #: strong connections are drawn on top and neither colour buries the other
 _DRAW_ORDER = [0] + [b for level in range(_LEVELS) for b in (1 + level, 1 + _LEVELS + level)]
+#: arrowheads are drawn only into neurons with at most this many incoming connections:
+#: more would pile up on the rim (and where many wires converge, the layout already
+#: says which way they go)
+ARROW_MAX_FANIN = 4
+#: an arrowhead's length and half width, scene units; its strokes are thin whatever the
+#: weight, so that converging arrowheads stay apart
+ARROW_LENGTH, ARROW_HALF_WIDTH, ARROW_PEN = 9.0, 4.0, 1.4
+#: when the lines in view would cover more than this fraction of it (their summed areas
+#: over the viewport's), the weaker ones turn translucent, down to MIN_ALPHA, so that a
+#: crowd of wires shows its structure instead of a solid block of colour (below DENSE)
+CROWDED, MIN_ALPHA = 0.15, 0.3
 #: above this many visible segments the layer drops antialiasing and arrowheads
 DENSE = 2500
 #: while the view is zooming, a dense view draws only this many segments (the largest
@@ -394,11 +530,21 @@ class ConnectionLayer(QGraphicsItem):
 
     ``position_of(neuron_id) -> (x, y)`` gives a neuron's centre as the canvas shows it.
     Rows are added and removed in O(1) (a removed row is replaced by the last one).
+
+    Bulk edits: with ``on_pending`` (a callable), :meth:`add` and :meth:`remove` only do
+    the bookkeeping and call ``on_pending()``; the owner then calls :meth:`flush` once
+    (after the command, or at the next turn of the event loop), which computes the new
+    rows' geometry and repaints what changed in one vectorized step. Undoing the deletion
+    of 20,000 connections is then one NumPy pass instead of 20,000 small ones and 20,000
+    repaint requests. Anything that reads the geometry flushes first; :meth:`paint` draws
+    the rows done so far. Without ``on_pending`` every change is applied at once.
     """
 
-    def __init__(self, position_of: Callable[[int], tuple[float, float]]) -> None:
+    def __init__(self, position_of: Callable[[int], tuple[float, float]],
+                 on_pending: Callable[[], None] | None = None) -> None:
         super().__init__()
         self._position_of = position_of
+        self._on_pending = on_pending
         self.setZValue(0)
         self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption, True)
         self.setAcceptedMouseButtons(Qt.NoButton)
@@ -416,6 +562,8 @@ class ConnectionLayer(QGraphicsItem):
         self._keys: list[Key] = []
         self._row: dict[Key, int] = {}
         self._n = 0
+        self._done = 0            # rows [0, _done) have their geometry; the rest await flush()
+        self._dirty = QRectF()    # where removed rows were drawn, to repaint at flush()
         self._centres = np.zeros((16, 4))
         self._seg = np.zeros((16, 4))
         self._weight = np.zeros(16)
@@ -442,7 +590,49 @@ class ConnectionLayer(QGraphicsItem):
 
     def segment(self, key: Key) -> tuple[float, float, float, float]:
         """The drawn segment (from the source's outline to the target's), scene coordinates."""
+        self._ready()
         return tuple(self._seg[self._row[key]].tolist())
+
+    # ----------------------------------------------------------- bulk edits
+    @property
+    def pending(self) -> bool:
+        """True when added or removed rows wait for :meth:`flush`."""
+        return self._done < self._n or not self._dirty.isNull()
+
+    def _ready(self) -> None:
+        """Flush before reading geometry."""
+        if self._done < self._n:
+            self.flush()
+
+    def _request(self) -> None:
+        if self._on_pending is None:
+            self.flush()
+        else:
+            self._on_pending()
+
+    def flush(self) -> None:
+        """Compute the geometry of the rows added since the last flush and repaint where
+        rows were added or removed (one update)."""
+        n, start = self._n, self._done
+        if start < n:
+            rows = np.arange(start, n)
+            src, tgt = self._src[start:n], self._tgt[start:n]
+            pos = {nid: self._position_of(nid) for nid in np.unique(np.concatenate([src, tgt])).tolist()}
+            self._centres[start:n, 0:2] = [pos[i] for i in src.tolist()]
+            self._centres[start:n, 2:4] = [pos[i] for i in tgt.tolist()]
+            self._retrim(rows)
+            w = self._weight[start:n]
+            if float(np.abs(w).max()) > self._scale:
+                self._rescale()
+                self.update()
+            else:
+                self._bucket[start:n] = self._buckets(w)
+            self._done = n
+            self._include(rows)
+            self._dirty = self._dirty.united(self._rows_rect(rows))
+        if not self._dirty.isNull():
+            self.update(self._dirty)
+            self._dirty = QRectF()
 
     def _grow(self, need: int) -> None:
         cap = len(self._weight)
@@ -466,7 +656,7 @@ class ConnectionLayer(QGraphicsItem):
         self.clear()
         n = len(rows)
         self._grow(n)
-        self._n = n
+        self._n = self._done = n
         self._keys = [(s, t) for s, t, _ in rows]
         self._row = {k: i for i, k in enumerate(self._keys)}
         if n:
@@ -486,6 +676,7 @@ class ConnectionLayer(QGraphicsItem):
         self.update()
 
     def add(self, key: Key, weight: float) -> None:
+        """A new connection (its geometry is computed by :meth:`flush`)."""
         if key in self._row:
             return
         self._move = None  # rows of a group move in progress are no longer valid
@@ -496,22 +687,21 @@ class ConnectionLayer(QGraphicsItem):
         self._row[key] = i
         self._src[i], self._tgt[i] = key
         self._weight[i] = weight
-        self._centres[i, 0:2] = self._position_of(key[0])
-        self._centres[i, 2:4] = self._position_of(key[1])
-        self._retrim(np.array([i]))
-        if abs(weight) > self._scale:
-            self._rescale()
-        else:
-            self._bucket[i] = self._buckets(self._weight[i:i + 1])[0]
-        self._include(np.array([i]))
-        self._touch(np.array([i]))
+        self._request()
+
+    def _row_rect(self, i: int) -> QRectF:
+        x0, y0, x1, y1 = self._seg[i].tolist()
+        m = 8.0 + LEVEL_WIDTHS[-1]
+        return QRectF(min(x0, x1) - m, min(y0, y1) - m, abs(x1 - x0) + 2 * m, abs(y1 - y0) + 2 * m)
 
     def remove(self, key: Key) -> None:
-        i = self._row.pop(key, None)
-        if i is None:
+        """A connection went away (the area it covered is repainted by :meth:`flush`)."""
+        if key not in self._row:
             return
+        self._ready()
+        i = self._row.pop(key)
         self._move = None  # rows of a group move in progress are no longer valid
-        self._touch(np.array([i]))
+        self._dirty = self._dirty.united(self._row_rect(i))
         self.selected.discard(key)
         if self.hovered == key:
             self.hovered = None
@@ -524,6 +714,8 @@ class ConnectionLayer(QGraphicsItem):
                 arr[i] = arr[last]
         self._keys.pop()
         self._n -= 1
+        self._done = self._n
+        self._request()
 
     # -------------------------------------------------------------- weights
     def _buckets(self, w: np.ndarray) -> np.ndarray:
@@ -541,6 +733,7 @@ class ConnectionLayer(QGraphicsItem):
         i = self._row.get(key)
         if i is None:
             return
+        self._ready()
         old = self._weight[i]
         self._weight[i] = weight
         if abs(weight) > self._scale or abs(old) >= self._scale:
@@ -552,6 +745,7 @@ class ConnectionLayer(QGraphicsItem):
 
     def set_weights(self, weights: dict[Key, float]) -> None:
         """Recolour many connections at once (unknown keys are ignored)."""
+        self._ready()
         row = self._row
         for key, w in weights.items():
             i = row.get(key)
@@ -600,6 +794,7 @@ class ConnectionLayer(QGraphicsItem):
 
     def neuron_moved(self, nid: int) -> None:
         """The canvas position of neuron ``nid`` changed: move the ends of its connections."""
+        self._ready()
         n = self._n
         if not n:
             return
@@ -619,6 +814,7 @@ class ConnectionLayer(QGraphicsItem):
     def begin_move(self, ids: Iterable[int]) -> None:
         """Start moving a group of neurons together (see :meth:`move_by`). Adding or
         removing a connection before :meth:`end_move` abandons the group's rows."""
+        self._ready()
         n = self._n
         ids = np.fromiter(ids, np.int64)
         out = np.nonzero(np.isin(self._src[:n], ids))[0]
@@ -650,6 +846,7 @@ class ConnectionLayer(QGraphicsItem):
     # ----------------------------------------------------------- hit testing
     def connection_at(self, x: float, y: float, tolerance: float) -> Key | None:
         """The connection nearest to ``(x, y)`` within ``tolerance`` (scene units), or None."""
+        self._ready()
         n = self._n
         if not n:
             return None
@@ -670,6 +867,7 @@ class ConnectionLayer(QGraphicsItem):
 
     def keys_inside(self, rect: QRectF) -> list[Key]:
         """Connections whose drawn segment lies entirely inside ``rect``."""
+        self._ready()
         n = self._n
         if not n:
             return []
@@ -682,6 +880,7 @@ class ConnectionLayer(QGraphicsItem):
 
     # -------------------------------------------------------------- visuals
     def set_selected(self, keys: Iterable[Key]) -> None:
+        self._ready()
         keys = {k for k in keys if k in self._row}
         changed = keys ^ self.selected
         self.selected = keys
@@ -691,6 +890,7 @@ class ConnectionLayer(QGraphicsItem):
     def set_hovered(self, key: Key | None) -> None:
         if key == self.hovered:
             return
+        self._ready()
         rows = [self._row[k] for k in (key, self.hovered) if k is not None and k in self._row]
         self.hovered = key
         self._touch(np.array(rows, dtype=np.int64))
@@ -712,20 +912,32 @@ class ConnectionLayer(QGraphicsItem):
                 return [r for r in out if not r.isEmpty()]
         return [option.exposedRect]
 
-    def _visible_in_view(self, painter: QPainter, widget, fallback: int) -> int:
-        """How many segments the whole viewport shows (so that a repainted strip uses the
-        same level of detail as the rest of the picture)."""
+    def _visible_in_view(self, painter: QPainter, widget, fallback: int, lod: float = 1.0
+                         ) -> tuple[int, float]:
+        """How many segments the whole viewport shows, and how much of it their ink covers
+        (the sum of the drawn lines' areas over the viewport's area: 1.0 would paint it
+        over once). Computed on the whole viewport so that a repainted strip uses the same
+        level of detail and the same translucency as the rest of the picture."""
         if widget is None:
-            return fallback
+            return fallback, 0.0
         inverse, ok = painter.worldTransform().inverted()
         if not ok:
-            return fallback
+            return fallback, 0.0
         r = inverse.mapRect(QRectF(widget.rect()))
-        visible, _ = clip_segments(self._seg[: self._n], r.left(), r.top(), r.right(), r.bottom())
-        return int(visible.sum())
+        n = self._done
+        visible, clipped = clip_segments(self._seg[:n], r.left(), r.top(), r.right(), r.bottom())
+        count = int(visible.sum())
+        if not count:
+            return 0, 0.0
+        c = clipped[visible]
+        length = np.hypot(c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]) * lod
+        widths = np.asarray(_BUCKET_WIDTHS)[self._bucket[:n][visible]]
+        pixels = np.maximum(1.0, widths * lod * (1.4 if lod < 0.6 else 1.0))
+        area = max(1.0, float(widget.width() * widget.height()))
+        return count, float((length * pixels).sum()) / area
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        n = self._n
+        n = self._done  # rows added since the last flush() are drawn after it
         if not n:
             return
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
@@ -739,7 +951,11 @@ class ConnectionLayer(QGraphicsItem):
         if not parts:
             return
         count = sum(int(v.sum()) for v, _ in parts)
-        dense = self._visible_in_view(painter, widget, count) > DENSE
+        in_view, coverage = self._visible_in_view(painter, widget, count, lod)
+        dense = in_view > DENSE
+        # translucency only below DENSE: a dense view draws aliased hairlines already, and
+        # blending 20,000 of them costs ten times as much as drawing them opaque
+        alpha = 1.0 if dense or coverage <= CROWDED else max(MIN_ALPHA, math.sqrt(CROWDED / coverage))
         if dense and self.interactive and count > INTERACTIVE_BUDGET and len(parts) == 1:
             visible, clipped = parts[0]
             idx = np.nonzero(visible)[0]
@@ -748,20 +964,29 @@ class ConnectionLayer(QGraphicsItem):
             visible[keep] = True
             parts = [(visible, clipped)]
         painter.setRenderHint(QPainter.Antialiasing, not dense)
-        pens = self._pens(lod, dense)
+        pens = self._pens(lod, dense, alpha)
         arrows = not dense and lod >= 0.35
+        fan_in_ok = self._few_incoming() if arrows else None
+        arrow_pens = self._arrow_pens(lod) if arrows else None
         for visible, clipped in parts:
             idx = np.nonzero(visible)[0]
             buckets = self._bucket[:n][idx]
             rows = clipped[idx]
-            arrow_rows = self._arrowheads(idx) if arrows else None
+            arrow_rows = arrowed = None
+            if arrows:
+                arrowed = fan_in_ok[idx]
+                if arrowed.any():
+                    arrow_rows = self._arrowheads(idx)
+                else:
+                    arrowed = None
             present = set(np.unique(buckets).tolist())
             for b in (b for b in _DRAW_ORDER if b in present):
                 mine = buckets == b
                 painter.setPen(pens[b])
                 painter.drawLines(_lines(rows[mine]))
-                if arrow_rows is not None:
-                    painter.drawLines(_lines(arrow_rows[np.repeat(mine, 2)]))
+                if arrowed is not None and (mine & arrowed).any():
+                    painter.setPen(arrow_pens[0 if b == 0 else 1 if b <= _LEVELS else 2])
+                    painter.drawLines(_lines(arrow_rows[np.repeat(mine & arrowed, 2)]))
         # selection and hover on top, with a halo
         visible = np.zeros(n, bool)
         clipped = self._seg[:n]
@@ -773,7 +998,7 @@ class ConnectionLayer(QGraphicsItem):
         special = [k for k in self.selected if k in self._row]
         if self.hovered is not None and self.hovered in self._row:
             special.append(self.hovered)
-        special = [k for k in special if visible[self._row[k]]][:500]
+        special = [k for k in special if self._row[k] < n and visible[self._row[k]]][:500]
         if special:
             painter.setRenderHint(QPainter.Antialiasing, True)
             for k in special:
@@ -791,6 +1016,12 @@ class ConnectionLayer(QGraphicsItem):
                 painter.setPen(pens[b])
                 painter.drawLine(line)
 
+    def _few_incoming(self) -> np.ndarray:
+        """Per row: does its target have at most ARROW_MAX_FANIN incoming connections?"""
+        tgt = self._tgt[: self._n]
+        _, inverse, counts = np.unique(tgt, return_inverse=True, return_counts=True)
+        return counts[inverse] <= ARROW_MAX_FANIN
+
     def _arrowheads(self, idx: np.ndarray) -> np.ndarray:
         """Two short strokes per segment at its target end (a chevron), shape (2 len(idx), 4)."""
         s = self._seg[idx]
@@ -799,23 +1030,41 @@ class ConnectionLayer(QGraphicsItem):
         u = d / length[:, None]
         perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
         tip = s[:, 2:4]
-        back = tip - u * 8.0
+        back = tip - u * ARROW_LENGTH
         wings = np.empty((2 * len(idx), 4))
         wings[0::2, 0:2] = tip
-        wings[0::2, 2:4] = back + perp * 4.0
+        wings[0::2, 2:4] = back + perp * ARROW_HALF_WIDTH
         wings[1::2, 0:2] = tip
-        wings[1::2, 2:4] = back - perp * 4.0
+        wings[1::2, 2:4] = back - perp * ARROW_HALF_WIDTH
         return wings
 
-    def _pens(self, lod: float, dense: bool = False) -> list[QPen]:
+    @staticmethod
+    def _arrow_pens(lod: float) -> list[QPen]:
+        """Thin pens for the arrowheads (zero, positive, negative weights)."""
+        pens = []
+        for colour in (ZERO, POSITIVE, NEGATIVE):
+            pen = QPen(colour, ARROW_PEN)
+            pen.setCapStyle(Qt.RoundCap)
+            pen.setJoinStyle(Qt.RoundJoin)
+            if lod < 0.8:
+                pen.setCosmetic(True)
+                pen.setWidthF(max(1.0, ARROW_PEN * lod))
+            pens.append(pen)
+        return pens
+
+    def _pens(self, lod: float, dense: bool = False, alpha: float = 1.0) -> list[QPen]:
         """One pen per bucket. Zoomed out, widths shrink to at least one screen pixel; in a
         dense view every line is one pixel wide (thickness is unreadable there anyway, and
-        a wide line costs Qt's rasterizer several times as much)."""
+        a wide line costs Qt's rasterizer several times as much). ``alpha`` < 1 makes the
+        weaker lines of a crowded picture translucent (the strongest stay opaque)."""
         pens = []
         cosmetic = lod < 0.6 or dense
         for b in range(1 + 2 * _LEVELS):
-            colour = ZERO if b == 0 else POSITIVE if b <= _LEVELS else NEGATIVE
+            colour = QColor(ZERO if b == 0 else POSITIVE if b <= _LEVELS else NEGATIVE)
             width = 1.0 if b == 0 else LEVEL_WIDTHS[(b - 1) % _LEVELS]
+            if alpha < 1.0:
+                level = 0 if b == 0 else (b - 1) % _LEVELS
+                colour.setAlphaF(alpha + (1.0 - alpha) * level / (_LEVELS - 1))
             pen = QPen(colour, width)
             # flat caps: round caps make Qt's antialiased stroker up to 100x slower
             pen.setCapStyle(Qt.FlatCap)

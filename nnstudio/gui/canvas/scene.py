@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.graph import Event, Network, Problem
-from .items import RADIUS, ConnectionLayer, NeuronItem, _fmt
+from .items import RADIUS, ConnectionLayer, NeuronItem, _fmt, label_fits_inside
 
 Key = tuple[int, int]
 
@@ -38,15 +38,25 @@ class NetworkScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         self.network: Network | None = None
         self.items_by_id: dict[int, NeuronItem] = {}
-        self.layer = ConnectionLayer(self._centre)
+        self.layer = ConnectionLayer(self._centre, self._changes_pending)
         self.addItem(self.layer)
         self.activations: dict[int, float] | None = None
         self.gradient_halo: dict[int, float] | None = None
         self.gradient_scale = 0.0
         self.preview_biases: dict[int, float] | None = None
+        #: per role, how many labels are too long to go inside their neuron (all labels of
+        #: a role with any go beside their neurons: see NeuronItem._outside_label_rect)
+        self._long_labels: dict[str, int] = {}
         self.problems: dict[int, list[Problem]] = {}
         self.all_problems: list[Problem] = []
         self._selected: set[int] = set()
+        #: the selection lost members to a model change and the signal is still owed
+        #: (see :meth:`flush_pending`)
+        self._selection_dirty = False
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(0)
+        self._selection_timer.timeout.connect(self.flush_pending)
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(0)
@@ -64,6 +74,7 @@ class NetworkScene(QGraphicsScene):
         self.items_by_id = {}
         self.activations = self.gradient_halo = self.preview_biases = None
         self.network = network
+        self._long_labels = {}
         for neuron in network.neurons():
             self._add_item(neuron.id)
         self.layer.rebuild((c.source, c.target, c.weight) for c in network.connections())
@@ -75,15 +86,52 @@ class NetworkScene(QGraphicsScene):
         if self.network is not None:
             self.network.unsubscribe(self._on_event)
         self._validate_timer.stop()
+        self._selection_timer.stop()
 
     def _add_item(self, nid: int) -> NeuronItem:
         n = self.network.neuron(nid)
         item = NeuronItem(nid)
         item.setPos(n.x, n.y)
+        self.items_by_id[nid] = item
+        self._count_label(item)
         self.addItem(item)
         item.refresh()
-        self.items_by_id[nid] = item
         return item
+
+    # ----------------------------------------------------------------- labels
+    def labels_outside(self, role: str) -> bool:
+        """True when the labels of ``role`` go beside their neurons (one of them is too
+        long for the inside)."""
+        return self._long_labels.get(role, 0) > 0
+
+    def _count_label(self, item: NeuronItem, refresh: bool = True) -> None:
+        """Count ``item``'s label (its current role and label) in place of what was
+        counted before; when a role's placement flips, re-lay out that role's neurons."""
+        n = self.network.neuron(item.nid) if item.nid in self.network else None
+        new = (n.role, not label_fits_inside(n.label, n.role)) if n is not None else None
+        self._uncount_label(item, refresh)
+        if new is not None:
+            role, long = new
+            before = self.labels_outside(role)
+            self._long_labels[role] = self._long_labels.get(role, 0) + long
+            item.label_state = new
+            if refresh and before != self.labels_outside(role):
+                self._relabel(role)
+
+    def _uncount_label(self, item: NeuronItem, refresh: bool = True) -> None:
+        if item.label_state is None:
+            return
+        role, long = item.label_state
+        item.label_state = None
+        before = self.labels_outside(role)
+        self._long_labels[role] = self._long_labels.get(role, 0) - long
+        if refresh and before != self.labels_outside(role):
+            self._relabel(role)
+
+    def _relabel(self, role: str) -> None:
+        for item in self.items_by_id.values():
+            if item.label_state is not None and item.label_state[0] == role:
+                item.refresh()
 
     def _centre(self, nid: int) -> tuple[float, float]:
         item = self.items_by_id.get(nid)
@@ -103,7 +151,7 @@ class NetworkScene(QGraphicsScene):
             was_selected = ev.connection in self.layer.selected
             self.layer.remove(ev.connection)
             if was_selected:
-                self._emit_selection()
+                self._selection_lost()
         elif kind == "connection_changed":
             self.layer.set_weight(ev.connection, net.connection(*ev.connection).weight)
             return  # weights do not change validity
@@ -112,11 +160,12 @@ class NetworkScene(QGraphicsScene):
         elif kind == "neuron_removed":
             item = self.items_by_id.pop(ev.neuron, None)
             if item is not None:
+                self._uncount_label(item)
                 self.removeItem(item)
             self.problems.pop(ev.neuron, None)
             if ev.neuron in self._selected:
                 self._selected.discard(ev.neuron)
-                self._emit_selection()
+                self._selection_lost()
         elif kind == "neuron_changed":
             item = self.items_by_id.get(ev.neuron)
             if item is None:
@@ -126,6 +175,8 @@ class NetworkScene(QGraphicsScene):
                 if item.pos() != QPointF(n.x, n.y):
                     item.setPos(n.x, n.y)
                     self.layer.neuron_moved(ev.neuron)
+            if "label" in ev.fields or "role" in ev.fields:
+                self._count_label(item)
             if set(ev.fields) - {"x", "y"}:
                 item.refresh()
             if set(ev.fields) <= {"x", "y", "bias", "feature", "target"}:
@@ -183,7 +234,31 @@ class NetworkScene(QGraphicsScene):
         self.layer.set_selected(connections)
         self._emit_selection()
 
+    def _selection_lost(self) -> None:
+        """A selected neuron or connection was removed from the network. The selection
+        itself is already right; the signal is sent once for the whole edit (a delete of
+        20,000 selected connections removes them one event at a time): by
+        :meth:`flush_pending`, which the view calls when the undo stack has run a
+        command, or at the next turn of the event loop for edits made outside it."""
+        self._selection_dirty = True
+        self._changes_pending()
+
+    def _changes_pending(self) -> None:
+        if not self._selection_timer.isActive():
+            self._selection_timer.start()
+
+    def flush_pending(self) -> None:
+        """Finish what a bulk model change left for once per edit: the geometry of added
+        connections and the repaint of removed ones (:meth:`ConnectionLayer.flush`), and
+        the selection signal owed by removals (at most one)."""
+        self._selection_timer.stop()
+        self.layer.flush()
+        if self._selection_dirty:
+            self._emit_selection()
+
     def _emit_selection(self) -> None:
+        self._selection_dirty = False
+        self._selection_timer.stop()
         self.sigSelectionChanged.emit(self.selected_neurons(), self.selected_connections())
 
     # ------------------------------------------------------------ hit testing

@@ -25,14 +25,13 @@ import math
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QPainter, QUndoStack
-from PySide6.QtWidgets import QFrame, QGraphicsView, QInputDialog, QMenu, QToolTip
+from PySide6.QtWidgets import QFrame, QGraphicsView, QInputDialog, QLineEdit, QMenu, QToolTip
 
 from ...core.commands import (
     COLUMN_GAP,
     ROW_GAP,
     AddLayer,
     AddNeuron,
-    AutoLayout,
     Command,
     Duplicate,
     FullyConnect,
@@ -48,6 +47,7 @@ from ...core.graph import ACTIVATIONS, Network, NetworkError, layer_positions
 from ..undo import push
 from .interactions import ConnectGesture, Gesture, Pointer, gesture_for_press
 from .items import RADIUS
+from .numbers import exact_number, parse_number
 from .scene import NetworkScene
 
 #: MIME type of a neuron dragged from the palette; the payload is the role, utf-8
@@ -62,6 +62,39 @@ COLUMN_TOLERANCE = 2 * RADIUS
 _SCENE_HALF_SIZE = 1.0e6
 
 
+#: between two columns of heights h1 and h2 (scene units), auto layout leaves at least
+#: COLUMN_SPREAD * (h1 + h2): the wires of two tall columns then fan out instead of
+#: filling a narrow band between them
+COLUMN_SPREAD = 0.2
+
+
+def readable_layout_positions(network: Network) -> dict[int, tuple[float, float]]:
+    """The core's auto layout (columns by level, ``ROW_GAP`` apart vertically, each
+    centred on y = 0, keeping the top-to-bottom order), with wider gaps after and before
+    tall columns: ``COLUMN_GAP`` for small networks, ``COLUMN_SPREAD * (h1 + h2)`` when
+    that is more. A 2-32-32-3 network gets about 870 units between its hidden columns
+    instead of 160, which is what makes 1,024 wires readable at the fit zoom."""
+    positions = auto_layout_positions(network)  # raises NetworkError on a cycle
+    if not positions:
+        return positions
+    levels = network.levels()
+    sizes: dict[int, int] = {}
+    for level in levels.values():
+        sizes[level] = sizes.get(level, 0) + 1
+    x0 = min(x for x, _ in positions.values())
+    xs: dict[int, float] = {}
+    x = x0
+    previous = None
+    for level in range(max(sizes) + 1):
+        if previous is not None:
+            h1 = (sizes.get(previous, 1) - 1) * ROW_GAP
+            h2 = (sizes.get(level, 1) - 1) * ROW_GAP
+            x += max(COLUMN_GAP, round(COLUMN_SPREAD * (h1 + h2) / 10) * 10)
+        xs[level] = x
+        previous = level
+    return {nid: (xs[levels[nid]], y) for nid, (_, y) in positions.items()}
+
+
 class NetworkView(QGraphicsView):
     """The network editor canvas. See the module docstring for signals and gestures."""
 
@@ -74,6 +107,10 @@ class NetworkView(QGraphicsView):
         self.undo_stack = undo_stack
         self.canvas = NetworkScene(network, self)
         self.canvas.sigSelectionChanged.connect(self.sigSelectionChanged)
+        # a command that added or removed connections, or removed selected items, left
+        # work for once per edit (wire geometry, one selection signal): do it as soon as
+        # the command (do, undo or redo) is over, not once per item
+        undo_stack.indexChanged.connect(self._command_done)
         self.setScene(self.canvas)
         self._gesture: Gesture | None = None
         self.space_held = False
@@ -125,6 +162,9 @@ class NetworkView(QGraphicsView):
             self.status(str(exc))
             return False
         return True
+
+    def _command_done(self, _index: int = 0) -> None:
+        self.canvas.flush_pending()
 
     def status(self, message: str) -> None:
         self.sigStatus.emit(message)
@@ -192,16 +232,45 @@ class NetworkView(QGraphicsView):
         return command.new_ids
 
     def auto_layout(self) -> None:
-        """Arrange the neurons in columns by level (one undo step)."""
+        """Arrange the neurons in columns by level (one undo step), the columns far
+        enough apart for the wires between tall columns to stay readable (see
+        :func:`readable_layout_positions`)."""
         try:
-            positions = auto_layout_positions(self.network)
+            positions = readable_layout_positions(self.network)
         except NetworkError as exc:
             self.status(str(exc))
             return
         if all((n.x, n.y) == positions[n.id] for n in self.network.neurons()):
             self.status("The network is already laid out")
             return
-        self.execute(AutoLayout())
+        self.execute(MoveNeurons(positions, text="Auto layout"))
+
+    def layout_is_crowded(self) -> bool:
+        """True when two neighbouring levels stand much closer together than auto layout
+        would put them (less than half its gap): the wires between tall columns then
+        fill a narrow band, and Auto Layout is worth suggesting."""
+        net = self.network
+        if len(net) < 2:
+            return False
+        try:
+            wanted = readable_layout_positions(net)
+        except NetworkError:
+            return False
+        levels = net.levels()
+        actual: dict[int, list[float]] = {}
+        ideal: dict[int, float] = {}
+        for n in net.neurons():
+            actual.setdefault(levels[n.id], []).append(n.x)
+            ideal[levels[n.id]] = wanted[n.id][0]
+        order = sorted(actual)
+        for a, b in zip(order, order[1:]):
+            gap = ideal[b] - ideal[a]
+            if gap <= COLUMN_GAP:
+                continue
+            have = abs(sum(actual[b]) / len(actual[b]) - sum(actual[a]) / len(actual[a]))
+            if have < 0.5 * gap:
+                return True
+        return False
 
     def _last_column(self) -> list[int]:
         candidates = [n for n in self.network.neurons() if n.role != "output"]
@@ -284,8 +353,12 @@ class NetworkView(QGraphicsView):
         if commands:
             self.execute(commands[0] if len(commands) == 1 else Macro(f"Set activation to {activation}", commands))
 
-    def set_weight(self, key: tuple[int, int], weight: float) -> None:
-        self.execute(SetWeight(key[0], key[1], weight))
+    def set_weight(self, key: tuple[int, int], weight: float) -> bool:
+        """Set one connection's weight (one undo step); an unchanged weight pushes nothing.
+        True if the weight changed."""
+        if self.network.connection(*key).weight == weight:
+            return False
+        return self.execute(SetWeight(key[0], key[1], weight))
 
     # --------------------------------------------------------------- visuals
     def set_sample_activations(self, values: dict[int, float] | None) -> None:
@@ -603,12 +676,23 @@ class NetworkView(QGraphicsView):
         return menu
 
     def _ask_weight(self, key: tuple[int, int]) -> None:
+        """Ask for a connection's weight. The field shows the exact weight (every digit
+        that matters, so OK without an edit changes nothing) and takes any finite number
+        (1e-3, -250000...)."""
         net = self.network
         s, t = net.neuron(key[0]).label, net.neuron(key[1]).label
-        value, ok = QInputDialog.getDouble(self, "Set weight", f"Weight of {s} \u2192 {t}:",
-                                           net.connection(*key).weight, -1e6, 1e6, 4)
-        if ok:
-            self.set_weight(key, value)
+        current = net.connection(*key).weight
+        text, ok = QInputDialog.getText(self, "Set weight", f"Weight of {s} \u2192 {t}:",
+                                        QLineEdit.Normal, exact_number(current))
+        if not ok or not net.has_connection(*key):
+            return
+        try:
+            value = parse_number(text)
+        except ValueError as exc:
+            self.status(f"Weight not changed: {exc}")
+            return
+        if self.set_weight(key, value):
+            self.status(f"Weight of {s} \u2192 {t} set to {exact_number(value)}")
 
     def contextMenuEvent(self, event) -> None:
         if self._gesture is not None:

@@ -15,6 +15,10 @@
 
 Choosing a file or a target binds the project to the data at once (undoably too), so the
 binding saved with the network is always what the panel shows.
+
+Selecting a row of the preview runs it through the network (:mod:`.sample`) and sends
+every neuron's activation (``sigSampleActivations``) for the canvas to fill its neurons
+with; the values follow edits of the network while the row stays selected.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from nnstudio.core.data import (CLASSIFICATION, REGRESSION, DataError, Table, fe
 from nnstudio.core.settings import DataBinding
 from nnstudio.gui.panels.mapping import (OUTPUT_MODES, infer_target, io_commands, output_modes,
                                          output_spec)
+from nnstudio.gui.panels.sample import SAMPLE_ERRORS, Sample, sample_activations
 
 PREVIEW_ROWS = 20
 
@@ -46,10 +51,13 @@ class DatasetPanel(QWidget):
     ``sigStatus(str)``: something to tell the user in the status bar.
     ``sigChoicesChanged(features, targets)``: the feature expressions and target values a
     neuron can be bound to (the inspector offers them).
+    ``sigSampleActivations(object)``: every neuron's activation (``{id: value}``) on the
+    preview row selected, or None when no row is selected or it cannot be computed.
     """
 
     sigStatus = Signal(str)
     sigChoicesChanged = Signal(list, list)
+    sigSampleActivations = Signal(object)
 
     def __init__(self, document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,9 +67,12 @@ class DatasetPanel(QWidget):
         self.task: str | None = None
         self.classes: list[str] | None = None
         self._syncing = False
+        #: the preview row run through the network (None: none selected)
+        self.sample: Sample | None = None
         self._build(document)
         document.sigDataChanged.connect(self.sync_from_document)
         document.sigNetworkChanged.connect(self._update_create_hint)
+        document.sigNetworkChanged.connect(lambda: self._update_sample(announce=False))
         self.sync_from_document(document.project.data)
 
     # ----------------------------------------------------------------- layout
@@ -98,6 +109,11 @@ class DatasetPanel(QWidget):
         self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.preview.setMinimumHeight(120)
         self.preview.setMaximumHeight(170)
+        self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.preview.setToolTip("Select a row to see every neuron's activation on it in the "
+                                "canvas (hover a neuron for its value)")
+        self.preview.itemSelectionChanged.connect(self._update_sample)
         layout.addWidget(self.preview)
 
         form = QFormLayout()
@@ -206,6 +222,44 @@ class DatasetPanel(QWidget):
 
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisible() or self.error_label.text() else ""
+
+    # ------------------------------------------------------ the selected sample
+    def selected_row(self) -> int | None:
+        rows = self.preview.selectionModel().selectedRows() if self.preview.selectionModel() else []
+        return rows[0].row() if rows else None
+
+    def select_row(self, row: int | None) -> None:
+        """Select preview row ``row`` (None: no row), as a click does."""
+        if row is None:
+            self.preview.clearSelection()
+        else:
+            self.preview.selectRow(row)
+
+    def _update_sample(self, announce: bool = True) -> None:
+        """Run the selected row through the network and send the activations (or None).
+        ``announce``: say so in the status bar (a row was chosen, not the network edited)."""
+        row = self.selected_row()
+        sample = None
+        if row is not None and self.table is not None:
+            try:
+                sample = sample_activations(self.document.project, self.table, row)
+            except SAMPLE_ERRORS as e:
+                if announce:
+                    self.sigStatus.emit(f"Row {row + 1}: no activations to show: {_one_line(e)}")
+        changed = (sample is None) != (self.sample is None) or (
+            sample is not None and (sample.row != self.sample.row
+                                    or sample.activations != self.sample.activations))
+        self.sample = sample
+        if not changed:
+            return
+        self.sigSampleActivations.emit(None if sample is None else dict(sample.activations))
+        if sample is not None and announce:
+            net = self.document.network
+            outputs = ", ".join(f"{n.label} = {sample.activations[n.id]:.3g}"
+                                for n in net.outputs() if n.id in sample.activations)
+            scaled = " (inputs standardized)" if sample.scaled else ""
+            self.sigStatus.emit(f"Row {row + 1} on the canvas{scaled}: {outputs}. Hover a "
+                                "neuron for its activation.")
 
     # ---------------------------------------------------------------- loading
     def ask_csv_path(self) -> str | None:

@@ -14,8 +14,6 @@ show up here too.
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QListWidget,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from nnstudio.core import commands
 from nnstudio.core.data import DataError, format_feature, parse_feature
 from nnstudio.core.graph import ACTIVATIONS, LOSSES, ROLES, NetworkError
+from nnstudio.gui.canvas.numbers import exact_number, parse_number
 
 LOSS_TEXT = {
     "mse": "Mean squared error",
@@ -42,13 +41,16 @@ MIXED = "(mixed)"
 
 
 def format_number(value: float) -> str:
-    """Enough digits to be exact for typical values, short for display."""
+    """Short, for the names of undo steps."""
     return f"{value:.6g}"
 
 
 class NumberEdit(QLineEdit):
-    """A line edit for one float: shows ``%.6g``, emits ``sigValueEdited(float)`` when
-    the user finishes typing a different number, and reverts on anything else."""
+    """A line edit for one float. It shows the value exactly (:func:`exact_number`:
+    0.2739233746429086, not 0.273923), so leaving the field without an edit, or typing
+    the same number again, changes nothing; it emits ``sigValueEdited(float)`` when the
+    user finishes typing a different number, and reverts on anything that is not a
+    finite number (``sigInvalid`` says why)."""
 
     sigValueEdited = Signal(float)
     sigInvalid = Signal(str)
@@ -56,27 +58,37 @@ class NumberEdit(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._shown = ""
+        self._value: float | None = None
         self.editingFinished.connect(self._finish)
 
     def set_value(self, value: float | None) -> None:
-        self._shown = "" if value is None else format_number(value)
+        self._value = value
+        self._shown = "" if value is None else exact_number(value)
         self.setText(self._shown)
+        self.setCursorPosition(0)
+        self.setToolTip("" if value is None else self._shown)
         self.setPlaceholderText(MIXED if value is None else "")
+
+    def value(self) -> float | None:
+        """The value shown (None: mixed)."""
+        return self._value
 
     def _finish(self) -> None:
         text = self.text().strip()
         if text == self._shown:
             return
+        if not text and self._value is None:
+            return  # still mixed
         try:
-            value = float(text)
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
+            value = parse_number(text)
+        except ValueError as e:
             self.setText(self._shown)
-            self.sigInvalid.emit(f"'{text}' is not a number")
+            self.sigInvalid.emit(str(e))
             return
-        self._shown = format_number(value)
-        self.setText(self._shown)
+        if value == self._value:  # "0.50" for 0.5: the same number, nothing to do
+            self.setText(self._shown)
+            return
+        self.set_value(value)
         self.sigValueEdited.emit(value)
 
 
