@@ -549,6 +549,19 @@ def fully_connect(net: Network, sources: Iterable[int], targets: Iterable[int],
     return added
 
 
+#: the smallest horizontal gap between two columns, and the share of the columns' height
+#: added for tall ones: the wires of two tall columns then fan out instead of filling a
+#: narrow band (a 2-32-32-3 network gets ~870 units between its hidden columns)
+MIN_COLUMN_GAP = 160.0
+COLUMN_SPREAD = 0.2
+
+
+def column_gap(n_left: int, n_right: int, row_gap: float = 70.0) -> float:
+    """Horizontal distance between columns of ``n_left`` and ``n_right`` neurons."""
+    height = (max(n_left, 1) - 1 + max(n_right, 1) - 1) * row_gap
+    return max(MIN_COLUMN_GAP, round(COLUMN_SPREAD * height / 10) * 10)
+
+
 def layer_positions(n: int, column: int, spacing: float = 70.0, column_gap: float = 160.0) -> list[tuple[float, float]]:
     """Canvas positions for ``n`` neurons in one column, centred on y = 0."""
     top = -(n - 1) * spacing / 2
@@ -582,11 +595,15 @@ def layered(sizes: Iterable[int], hidden: str = DEFAULT_HIDDEN_ACTIVATION, outpu
     net = Network(loss)
     names = list(feature_names) if feature_names is not None else None
     previous: list[int] = []
+    x_col = 0.0
     for col, size in enumerate(sizes):
         role = "input" if col == 0 else "output" if col == len(sizes) - 1 else "hidden"
         act = "identity" if role == "input" else out_act if role == "output" else hidden
+        if col:
+            x_col += column_gap(sizes[col - 1], size)
         ids = []
-        for i, (x, y) in enumerate(layer_positions(size, col)):
+        for i, (_, y) in enumerate(layer_positions(size, 0)):
+            x = x_col
             feature = names[i] if role == "input" and names and i < len(names) else None
             label = feature if feature else None
             ids.append(net.add_neuron(role, activation=act, x=x, y=y, feature=feature, label=label).id)

@@ -721,14 +721,31 @@ def test_arrowheads_only_where_few_wires_converge(qtbot):
     ed.view.canvas.detach()
 
 
-def test_auto_layout_spreads_tall_columns_apart(qtbot):
-    """2-32-32-3 as ``layered`` places it (columns 160 apart, 2,170 tall) is a solid band
-    of wires; Auto Layout spaces the columns by their heights (one undo step), small
-    networks keep the usual 160."""
-    from nnstudio.core.commands import COLUMN_GAP, ROW_GAP
-    from nnstudio.gui.canvas.view import COLUMN_SPREAD, readable_layout_positions
+def crowded(sizes):
+    """A softmax network with its columns squeezed 160 apart, however tall they are."""
+    net = layered(sizes, output="softmax")
+    xs = sorted({n.x for n in net.neurons()})
+    for n in net.neurons():
+        net.move_neuron(n.id, 160.0 * xs.index(n.x), n.y)
+    return net
 
+
+def test_layered_spaces_tall_columns_apart():
     net = layered([2, 32, 32, 3], output="softmax")
+    xs = sorted({n.x for n in net.neurons()})
+    assert xs[0] == 0.0
+    assert [b - a for a, b in zip(xs, xs[1:])] == [
+        max(160.0, round(0.2 * (a - 1 + b - 1) * 70 / 10) * 10) for a, b in [(2, 32), (32, 32), (32, 3)]]
+
+
+def test_auto_layout_spreads_tall_columns_apart(qtbot):
+    """2-32-32-3 with columns 160 apart (2,170 tall) is a solid band of wires; Auto Layout
+    spaces the columns by their heights (one undo step), small networks keep the usual 160."""
+    from nnstudio.core.commands import COLUMN_GAP, ROW_GAP
+    from nnstudio.core.graph import COLUMN_SPREAD
+    from nnstudio.gui.canvas.view import readable_layout_positions
+
+    net = crowded([2, 32, 32, 3])
     before = net.copy()
     ed = _editor_on(qtbot, net)
     assert ed.view.layout_is_crowded()

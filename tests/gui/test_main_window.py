@@ -671,7 +671,11 @@ def test_iris_4_10_3_with_add_layer_and_fully_connect_saved_reopened_and_trained
 
 
 def test_opening_a_crowded_network_suggests_auto_layout(window, tmp_path):
-    path = _save_network(tmp_path / "tall.nns", layered([2, 32, 32, 3], output="softmax"))
+    tall = layered([2, 32, 32, 3], output="softmax")
+    xs = sorted({n.x for n in tall.neurons()})
+    for n in tall.neurons():        # squeeze the columns 160 apart, as an old file might have them
+        tall.move_neuron(n.id, 160.0 * xs.index(n.x), n.y)
+    path = _save_network(tmp_path / "tall.nns", tall)
     assert window.open_file(path)
     assert "Auto Layout (Ctrl+Shift+L)" in window.statusBar().currentMessage()
     window.act_layout.trigger()

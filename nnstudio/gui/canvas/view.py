@@ -27,6 +27,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QPainter, QUndoStack
 from PySide6.QtWidgets import QFrame, QGraphicsView, QInputDialog, QLineEdit, QMenu, QToolTip
 
+from ...core.graph import column_gap
 from ...core.commands import (
     COLUMN_GAP,
     ROW_GAP,
@@ -62,17 +63,10 @@ COLUMN_TOLERANCE = 2 * RADIUS
 _SCENE_HALF_SIZE = 1.0e6
 
 
-#: between two columns of heights h1 and h2 (scene units), auto layout leaves at least
-#: COLUMN_SPREAD * (h1 + h2): the wires of two tall columns then fan out instead of
-#: filling a narrow band between them
-COLUMN_SPREAD = 0.2
-
-
 def readable_layout_positions(network: Network) -> dict[int, tuple[float, float]]:
     """The core's auto layout (columns by level, ``ROW_GAP`` apart vertically, each
     centred on y = 0, keeping the top-to-bottom order), with wider gaps after and before
-    tall columns: ``COLUMN_GAP`` for small networks, ``COLUMN_SPREAD * (h1 + h2)`` when
-    that is more. A 2-32-32-3 network gets about 870 units between its hidden columns
+    tall columns (:func:`nnstudio.core.graph.column_gap`). A 2-32-32-3 network gets about 870 units between its hidden columns
     instead of 160, which is what makes 1,024 wires readable at the fit zoom."""
     positions = auto_layout_positions(network)  # raises NetworkError on a cycle
     if not positions:
@@ -87,9 +81,7 @@ def readable_layout_positions(network: Network) -> dict[int, tuple[float, float]
     previous = None
     for level in range(max(sizes) + 1):
         if previous is not None:
-            h1 = (sizes.get(previous, 1) - 1) * ROW_GAP
-            h2 = (sizes.get(level, 1) - 1) * ROW_GAP
-            x += max(COLUMN_GAP, round(COLUMN_SPREAD * (h1 + h2) / 10) * 10)
+            x += column_gap(sizes.get(previous, 1), sizes.get(level, 1), ROW_GAP)
         xs[level] = x
         previous = level
     return {nid: (xs[levels[nid]], y) for nid, (_, y) in positions.items()}
