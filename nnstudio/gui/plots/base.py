@@ -1,0 +1,414 @@
+"""What every live training view shares: the session/frame protocol, colours, a header
+with an export button, and the rule that a hidden view does no work.
+
+A view is told three things (by :class:`~nnstudio.gui.plots.hub.ViewHub`):
+
+* :meth:`TrainingView.set_session` when a new session starts (or None): create the plot
+  items for this network and data, once;
+* :meth:`TrainingView.show_frame` for every frame: only ``setData``/``setImage`` on those
+  items (pyqtgraph's performance rule: never recreate items per update);
+* :meth:`TrainingView.set_history` when the history was replaced (cost view only).
+
+A view that cannot be seen (its dock closed, or behind another tab) skips frames and
+catches up from the latest frame when it is shown again.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy,
+                               QToolButton, QVBoxLayout, QWidget)
+
+#: Seconds between two changes of a view's note line while training.
+NOTE_INTERVAL = 0.25
+
+#: One colour per class (colour-blind friendly order, Okabe-Ito then Tableau).
+CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
+                "#F0E442", "#000000", "#8c564b", "#7f7f7f"]
+TRAIN_COLOR = "#1f77b4"
+VAL_COLOR = "#ff7f0e"
+OPTIMUM_COLOR = "#2ca02c"
+#: Weight colours, the same as the canvas's connections: red-orange < 0 < blue.
+NEGATIVE = "#d6604d"
+POSITIVE = "#2166ac"
+LEVEL_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
+                "#da8bc3", "#8c8c8c"]
+
+
+def class_color(k: int) -> QColor:
+    return QColor(CLASS_COLORS[k % len(CLASS_COLORS)])
+
+
+def class_rgb(k: int) -> np.ndarray:
+    c = class_color(k)
+    return np.array([c.red(), c.green(), c.blue()], dtype=np.float64)
+
+
+def diverging_colormap() -> pg.ColorMap:
+    """Negative red-orange, zero near white, positive blue (like the canvas)."""
+    return pg.ColorMap([0.0, 0.5, 1.0], [QColor(NEGATIVE), QColor("#f7f7f7"), QColor(POSITIVE)])
+
+
+def sequential_colormap() -> pg.ColorMap:
+    return pg.colormap.get("viridis")
+
+
+def configure_pyqtgraph() -> None:
+    """Light plots with antialiased lines (set before any plot widget is made)."""
+    pg.setConfigOptions(background="w", foreground="#303030", antialias=True)
+
+
+#: Grid lines: off, since an axis that draws a grid covers the whole plot, so every
+#: update of a curve repaints the axes too (measured: a third of a plot's painting).
+GRID = False
+
+
+def style_plot(plot: pg.PlotItem, title: str | None = None, x: str | None = None,
+               y: str | None = None, grid: bool | None = None) -> pg.PlotItem:
+    """A plot with a title, axis labels, no auto-range "A" button (grid lines on request)."""
+    grid = GRID if grid is None else grid
+    if title:
+        set_title(plot, title)
+    if x:
+        plot.setLabel("bottom", x)
+    if y:
+        plot.setLabel("left", y)
+    if grid:
+        plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.hideButtons()
+    plot.setMenuEnabled(True)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTextPen("#303030")
+        axis.setPen("#606060")
+        axis.enableAutoSIPrefix(False)
+    return plot
+
+
+def set_title(plot: pg.PlotItem, text: str | None) -> None:
+    """Set a plot's title without letting a long one widen the plot (pyqtgraph makes a
+    title's width the plot's minimum width; in a narrow dock that clips the plots beside
+    it). A title too long for the plot runs past its edges instead."""
+    label = plot.titleLabel
+    if not getattr(label, "_nnstudio_capped", False):
+        original = label.updateMin
+
+        def update_min() -> None:            # LabelItem calls this on every text or resize
+            original()
+            label.setMinimumWidth(10)
+            hints = getattr(label, "_sizeHint", None)
+            if isinstance(hints, dict) and Qt.SizeHint.MinimumSize in hints:
+                hints[Qt.SizeHint.MinimumSize] = (10, hints[Qt.SizeHint.MinimumSize][1])
+
+        label.updateMin = update_min
+        label._nnstudio_capped = True
+    if text is None:
+        plot.setTitle(None)
+        return
+    plot.setTitle(text, size="10pt")
+    label.updateGeometry()
+
+
+def nice_limit(value: float, previous: float | None = None) -> float:
+    """A symmetric colour-bar limit that does not flicker: the next 1-2-5 step above
+    ``value``, changed only when ``value`` leaves (previous/2.5, previous]."""
+    value = float(abs(value))
+    if not np.isfinite(value) or value <= 0:
+        return previous or 1.0
+    if previous and previous / 2.5 < value <= previous:
+        return previous
+    exp = np.floor(np.log10(value))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10 ** exp >= value:
+            return float(m * 10 ** exp)
+    return float(10 ** (exp + 1))
+
+
+def cache_static(scene) -> None:
+    """Draw axes, titles and legends from cached pixmaps: they change rarely, and redrawing
+    their text every frame was most of a plot's painting time (and painting holds the
+    GIL, so it is time taken from training)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for item in scene.items():
+        if isinstance(item, (pg.AxisItem, pg.LabelItem, pg.LegendItem)):
+            item.setCacheMode(mode)
+
+
+COARSE_STEPS = (1.0, 2.0, 5.0, 10.0)
+#: Steps for an axis that grows with time (epochs, steps): the data fills at least half
+#: the width, and the axis is redrawn only about four times per decade.
+GROWTH_STEPS = (1.0, 2.0, 3.0, 5.0, 10.0)
+
+
+def nice_ceiling(value: float, steps=COARSE_STEPS) -> float:
+    """The next 1-2-5 step (or one of ``steps``) at or above ``value`` (> 0)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    exp = np.floor(np.log10(value))
+    for m in steps:
+        if m * 10 ** exp >= value * (1 - 1e-12):
+            return float(m * 10 ** exp)
+    return float(10 ** (exp + 1))
+
+
+class Range:
+    """An axis range that moves in steps, so the axis (and its cached picture) is redrawn
+    only now and then, not at every frame: it grows to the next 1-2-5 step when the data
+    leaves it and shrinks when the data uses less than ``1/shrink`` of it."""
+
+    def __init__(self, shrink: float = 4.0, steps=COARSE_STEPS) -> None:
+        self.lo: float | None = None
+        self.hi: float | None = None
+        self.shrink = shrink
+        self.steps = steps
+
+    def reset(self) -> None:
+        self.lo = self.hi = None
+
+    def linear(self, lo: float, hi: float, zero: bool = True) -> bool:
+        """Fit [lo, hi] (from 0 when ``zero``); True if the range changed. Grows to take
+        in new data; shrinks only when the data uses less than ``1/shrink`` of it."""
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return False
+        lo = min(lo, 0.0) if zero else lo
+        span = hi - lo
+        if self.lo is not None and self.lo <= lo and hi <= self.hi and \
+                span > (self.hi - self.lo) / self.shrink:
+            return False
+        if zero and lo >= 0:
+            new_lo, new_hi = 0.0, nice_ceiling(hi * 1.03 if hi > 0 else 1.0, self.steps)
+        else:
+            step = nice_ceiling(max(span, 1e-12) / 4)
+            new_lo, new_hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+            if new_hi <= new_lo:
+                new_hi = new_lo + step
+        if self.lo is not None and span > (self.hi - self.lo) / self.shrink:
+            new_lo, new_hi = min(new_lo, self.lo), max(new_hi, self.hi)    # grow only
+        changed = (new_lo, new_hi) != (self.lo, self.hi)
+        self.lo, self.hi = float(new_lo), float(new_hi)
+        return changed
+
+    def decades(self, lo: float, hi: float) -> bool:
+        """Fit [lo, hi] given as log10 values, in whole decades; True if changed. The range
+        only grows (noisy values would make it jump every frame) until it is more than
+        four decades wider than the data, then fits the data again."""
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return False
+        fit_lo, fit_hi = float(np.floor(lo)), float(np.ceil(hi))
+        if fit_hi - fit_lo < 2:                 # one decade crowds a log axis with labels
+            fit_lo = fit_hi - 2
+        if self.lo is None or (self.hi - self.lo) - (fit_hi - fit_lo) > 4:
+            new_lo, new_hi = fit_lo, fit_hi
+        else:
+            new_lo, new_hi = min(self.lo, fit_lo), max(self.hi, fit_hi)
+        changed = (new_lo, new_hi) != (self.lo, self.hi)
+        self.lo, self.hi = new_lo, new_hi
+        return changed
+
+
+def unchanged(old: np.ndarray | None, new: np.ndarray, tolerance: float) -> bool:
+    """True if ``new`` is within ``tolerance`` (absolute) of ``old`` everywhere: the
+    picture would not change, so a view skips the update (and the repaint)."""
+    if old is None or old.shape != new.shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(new - old)
+    return bool(np.all((diff <= tolerance) | (np.isnan(new) & np.isnan(old))))
+
+
+def decimate(x: np.ndarray, y: np.ndarray, x0: float | None = None, x1: float | None = None,
+             budget: int = 800) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``budget`` points of the sorted series (x, y) between x0 and x1 that
+    look the same as all of them: the minimum and maximum of each of ``budget/2`` bins
+    (what a pixel column shows). Drawing 20,000 antialiased points took 20 ms a frame;
+    drawing 800 takes 1."""
+    n = len(x)
+    if n and (x0 is not None or x1 is not None):
+        i0 = max(0, int(np.searchsorted(x, x0 if x0 is not None else x[0])) - 1)
+        i1 = min(n, int(np.searchsorted(x, x1 if x1 is not None else x[-1], side="right")) + 1)
+        x, y = x[i0:i1], y[i0:i1]
+        n = len(x)
+    if n <= budget:
+        return x, y
+    k = int(np.ceil(n / (budget // 2)))
+    m = (n // k) * k
+    xs, ys = x[:m].reshape(-1, k), y[:m].reshape(-1, k)
+    lo, hi = np.fmin.reduce(ys, axis=1), np.fmax.reduce(ys, axis=1)
+    out_x = np.empty(2 * len(lo))
+    out_y = np.empty(2 * len(lo))
+    out_x[0::2], out_x[1::2] = xs[:, 0], xs[:, -1]
+    first_is_min = np.argmin(np.where(np.isnan(ys), np.inf, ys), axis=1) <= \
+        np.argmax(np.where(np.isnan(ys), -np.inf, ys), axis=1)
+    out_y[0::2] = np.where(first_is_min, lo, hi)
+    out_y[1::2] = np.where(first_is_min, hi, lo)
+    if m < n:
+        out_x = np.concatenate([out_x, x[m:]])
+        out_y = np.concatenate([out_y, y[m:]])
+    return out_x, out_y
+
+
+def fit_ticks(axis: pg.AxisItem, positions, labels: list[str], pixels: float,
+              shown: list | None = None) -> list:
+    """Label ``positions`` with ``labels``, every k-th one so they do not overlap in
+    ``pixels`` of axis length; long labels are shortened. Returns what was set (pass it
+    back as ``shown`` to skip setting the same ticks again)."""
+    n = len(labels)
+    if not n:
+        return []
+    longest = max(len(t) for t in labels)
+    if longest > 8:
+        labels = [t if len(t) <= 8 else t[:7] + "…" for t in labels]
+        longest = 8
+    need = 6.0 * longest + 6                    # pixels a label needs (8-point text)
+    step = max(1, int(np.ceil(need * n / max(pixels, 1.0))))
+    ticks = [(positions[i], labels[i]) for i in range(0, n, step)]
+    if ticks != shown:
+        axis.setTicks([ticks, []])
+    return ticks
+
+
+def decade_label(k: int) -> str:
+    """``10**k`` written as people write it: 1000, 100, 10, 1, 0.1, 0.01, 0.001, 1e-04."""
+    if -3 <= k <= 3:
+        return f"{10.0 ** k:g}"
+    return f"1e{k:+03d}"
+
+
+def decade_ticks(axis: pg.AxisItem, lo: float, hi: float, pixels: float = 200.0) -> None:
+    """Label an axis whose values are log10 at the whole decades between lo and hi (a
+    plain axis: pyqtgraph's log axis crowds a short one with minor labels)."""
+    ks = list(range(int(np.ceil(lo)), int(np.floor(hi)) + 1))
+    step = max(1, int(np.ceil(len(ks) * 16 / max(pixels, 1.0))))
+    axis.setTicks([[(k, decade_label(k)) for k in ks[::step]], [(k, "") for k in ks]])
+
+
+def set_ticks(axis: pg.AxisItem, labels: list[str], max_labels: int = 40) -> None:
+    """Label integer positions 0..n-1 with ``labels`` (every k-th when there are many)."""
+    n = len(labels)
+    step = max(1, int(np.ceil(n / max_labels)))
+    axis.setTicks([[(i, labels[i]) for i in range(0, n, step)], []])
+
+
+class TrainingView(QWidget):
+    """Base class of the live views: a header (title, note, Export button) above the
+    plots. Subclasses fill :attr:`body` and implement the session/frame methods."""
+
+    #: Ask the controller to select this data row (a click on a point or heatmap column).
+    sigSelectSample = Signal(int)
+
+    title = "View"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = None
+        self.frame = None
+        self._dirty = False
+        self._note_time = 0.0
+        self._note_pending: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 4, 0)
+        self.note = QLabel("")
+        self.note.setObjectName("view-note")
+        self.note.setWordWrap(False)
+        self.note.setStyleSheet("color: #555;")
+        # a long note must never make the dock wider: it is cut instead
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.note.setFixedHeight(self.note.fontMetrics().height() + 4)
+        self.note.setMinimumWidth(20)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        header.addWidget(self.note, 1)
+        self.header = header
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setToolTip("Save this view as a picture (PNG or SVG)")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.addAction("PNG image…", lambda: self.export_dialog("png"))
+        menu.addAction("SVG drawing…", lambda: self.export_dialog("svg"))
+        self.export_menu = menu
+        self.export_button.setMenu(menu)
+        header.addWidget(self.export_button)
+        layout.addLayout(header)
+        self.body = QVBoxLayout()
+        self.body.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.body, 1)
+
+    # ---------------------------------------------------------- protocol
+    def set_note(self, text: str, now: bool = False) -> None:
+        """The line above the plot. While training it changes at most every
+        :data:`NOTE_INTERVAL` seconds: a label repaint costs as much as a small plot's."""
+        t = time.perf_counter()
+        if not now and t - self._note_time < NOTE_INTERVAL:
+            self._note_pending = text
+            return
+        self._note_time = t
+        self._note_pending = None
+        if text != self.note.text():
+            self.note.setText(text)
+
+    def set_session(self, session) -> None:
+        self.session = session
+        self.frame = None
+
+    def show_frame(self, frame) -> None:
+        """Remember ``frame``; draw it now if the view can be seen, else when shown."""
+        self.frame = frame
+        if self.can_be_seen():
+            self._dirty = False
+            self.draw_frame(frame)
+            if not frame.running and self._note_pending is not None:
+                self.set_note(self._note_pending, now=True)     # the final state, at once
+        else:
+            self._dirty = True
+
+    def keep_frame(self, frame) -> None:
+        """Remember ``frame`` without drawing it (the GUI is over its time budget)."""
+        self.frame = frame
+        self._dirty = True
+
+    def draw_frame(self, frame) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def set_history(self, history) -> None:
+        """The whole training history (replaced: new project, undo, reset)."""
+
+    def can_be_seen(self) -> bool:
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty and self.frame is not None:
+            self._dirty = False
+            self.draw_frame(self.frame)
+
+
+
+    # ---------------------------------------------------------- export
+    def export_targets(self) -> pg.GraphicsScene | pg.GraphicsItem | None:
+        """What Export saves: the whole scene of the view by default."""
+        return None
+
+    def export_dialog(self, kind: str) -> str | None:
+        from nnstudio.gui.plots.export import export_view
+
+        name = self.title.lower().replace(" ", "_")
+        filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",
+                   "csv": "CSV table (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{name}.{kind}",
+                                              filters[kind])
+        if not path:
+            return None
+        if not path.lower().endswith("." + kind):
+            path += "." + kind
+        export_view(self, path)
+        return path

@@ -1,0 +1,232 @@
+"""Training installed in the real main window: controls, live views, canvas, closing."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from nnstudio.gui.plots.export import export_view
+from nnstudio.gui.training import worker as worker_mod
+from nnstudio.gui.training.controller import PAUSED, RUNNING
+
+TIMEOUT = 20_000
+
+
+def frames(qtbot, ui, n: int = 2) -> None:
+    for _ in range(n):
+        qtbot.waitSignal(ui.controller.sigFrame, timeout=TIMEOUT).wait()
+
+
+def endless(ui) -> None:
+    """Train until paused (the samples stop after a few hundred epochs otherwise)."""
+    ui.controller.set_settings(ui.controller.settings.with_changes(epochs=0))
+
+
+def test_install_adds_panel_views_menu_and_toolbar(window):
+    ui = window.training
+    assert window.training_dock.widget() is ui.panel
+    assert set(ui.docks) == {"Cost", "Weights", "Gradients", "Outputs", "Data"}
+    texts = [a.text() for a in ui.menu.actions() if a.text()]
+    assert texts == ["Train", "Step batch", "Step epoch", "Reset weights"]
+    assert ui.actions.train.shortcut().toString() == "Space"
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus.index("Training") == menus.index("Help") - 1
+    assert ui.toolbar.actions() == ui.actions.all()
+
+
+def test_train_action_and_space_tap_train_and_pause(window, qtbot):
+    ui = window.training
+    endless(ui)
+    ui.actions.train.trigger()
+    assert ui.controller.state == RUNNING and ui.actions.train.text() == "Pause"
+    frames(qtbot, ui)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Space)        # a tap: pause
+    qtbot.waitUntil(lambda: ui.controller.state == PAUSED and not ui.controller.busy,
+                    timeout=TIMEOUT)
+    assert ui.actions.train.text() == "Train"
+    QTest.keyClick(window.view, Qt.Key.Key_Space)        # and train again
+    assert ui.controller.state == RUNNING
+    frames(qtbot, ui, 1)
+    ui.actions.train.trigger()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+
+
+def test_every_view_shows_live_data(window, qtbot, open_sample):
+    ui = open_sample("iris")
+    endless(ui)
+    for dock in ui.docks.values():                       # untab, so every view draws
+        dock.setFloating(True)
+        dock.resize(420, 320)
+        dock.show()
+    qtbot.wait(50)
+    ui.controller.train()
+    frames(qtbot, ui, 4)
+    ui.controller.pause(wait=True)
+    x, y = ui.cost.train_curve.getData()
+    assert len(x) > 1 and np.all(np.isfinite(y))
+    assert ui.cost.val_curve.getData()[0] is not None         # iris has a validation split
+    assert all(img.image is not None for img in ui.weights.images)
+    assert len(ui.weights.images) == 2                     # 4-10-3: two levels
+    assert any(len(c.getData()[0]) > 1 for c in ui.gradients.curves)
+    heights = ui.outputs.bars.opts["height"]
+    assert heights.sum() == pytest.approx(1.0)            # softmax
+    assert ui.outputs.confusion_image.image is not None
+    assert ui.data.mode == "plane-class" and ui.data.image.image is not None
+    assert ui.data.x_box.isVisible()                       # 4 columns: choose two
+    # the canvas follows: gradient halos and the sample's activations
+    assert window.view.canvas.gradient_halo
+    assert window.view.canvas.activations
+
+
+def test_plane_columns_can_be_chosen(window, qtbot, open_sample):
+    ui = open_sample("iris")
+    ui.data.x_box.setCurrentText("sepal_length")
+    ui.data.y_box.setCurrentText("sepal_width")
+    ui.data._columns_chosen()
+    assert ui.controller.session.plane.columns == ("sepal_length", "sepal_width")
+    assert "petal_length" in ui.data.note.text() or ui.controller.session.plane.held
+    qtbot.waitUntil(lambda: ui.data.image.image is not None, timeout=TIMEOUT)
+
+
+def test_regression_shows_fitted_curve_and_closed_form_optimum(window, qtbot, open_sample):
+    ui = open_sample("linear_1var")
+    assert ui.data.mode == "curve-value"
+    assert ui.cost.optimum is not None and ui.cost.optimum_line.isVisible()
+    ui.controller.step_epoch()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+    x, y = ui.data.curves[0].getData()
+    assert len(x) > 10 and np.all(np.isfinite(y))
+    assert ui.outputs.scatter.getData()[0] is not None
+    # gradient descent never goes below the closed-form optimum
+    assert ui.controller.history[-1].train_cost >= ui.cost.optimum - 1e-9
+
+
+def test_clicking_a_point_selects_the_sample(window, qtbot, open_sample):
+    ui = open_sample("iris")
+    points = ui.data.points.points()
+    with qtbot.waitSignal(ui.controller.sigFrame, timeout=TIMEOUT):
+        ui.data._point_clicked(ui.data.points, [points[42]])
+    assert ui.controller.selected_row == 42
+    assert "#43" in ui.outputs.sample_plot.titleLabel.text
+
+
+def test_hovering_a_hidden_neuron_shows_its_output(window, qtbot):
+    ui = window.training
+    view = window.view
+    hidden = window.document.network.hidden()[0]
+    view.fit()
+    qtbot.wait(20)
+    pos = view.mapFromScene(hidden.x, hidden.y)
+    QTest.mouseMove(view.viewport(), pos)
+    qtbot.waitUntil(lambda: ui.data.hover_neuron == hidden.id, timeout=3000)
+    assert hidden.label in ui.data.plot.titleLabel.text
+    QTest.mouseMove(view.viewport(), QPoint(2, 2))
+    qtbot.waitUntil(lambda: ui.data.hover_neuron is None, timeout=3000)
+
+
+def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):
+    ui = window.training
+    ui.controller.step_epoch()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+    ui.controller.step_epoch()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+    for view in ui.views:
+        for ext in ("png", "svg"):
+            path = export_view(view, tmp_path / f"{view.title}.{ext}")
+            assert (tmp_path / f"{view.title}.{ext}").stat().st_size > 500, path
+    export_view(ui.cost, tmp_path / "history.csv")
+    with open(tmp_path / "history.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["epoch", "step", "train_cost"]
+    assert len(rows) == 1 + len(ui.controller.history) == 3
+    assert float(rows[-1][2]) == ui.controller.history[-1].train_cost
+
+
+def test_hyperparameters_apply_live_say_when_and_undo(window, qtbot):
+    ui = window.training
+    panel = ui.panel.hyperparams
+    assert panel.when("split") == "at reset" and panel.when("init") == "at reset"
+    assert panel.when("optimizer") == "live" and panel.when("output_mode") == "recompiles"
+    panel.learning_rate.setText("0.25")
+    panel.learning_rate.editingFinished.emit()
+    assert ui.controller.settings.learning_rate == 0.25
+    window.document.undo_stack.undo()
+    assert ui.controller.settings.learning_rate != 0.25
+    assert panel.learning_rate.text() == f"{ui.controller.settings.learning_rate:.6g}"
+    panel.split.setText("70/30")
+    panel.split.editingFinished.emit()
+    assert ui.controller.settings.split == (0.7, 0.3, 0.0)
+
+
+def test_switching_softmax_to_one_versus_all_recompiles_and_trains(window, qtbot, open_sample):
+    ui = open_sample("iris")
+    panel = ui.panel.hyperparams
+    assert panel.output_mode.isVisibleTo(panel)
+    panel.output_mode.setCurrentIndex(panel.output_mode.findData("ova"))
+    panel._output_mode_chosen(0)
+    assert window.document.network.loss == "ova"
+    qtbot.waitUntil(lambda: ui.controller.session is not None
+                    and ui.controller.session.loss == "ova", timeout=5000)
+    ui.controller.step_epoch()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+    assert ui.outputs.bars.opts["height"].sum() != pytest.approx(1.0, abs=1e-6)
+    assert "one-versus-all" in ui.outputs.sample_plot.getAxis("left").labelText
+    stack = window.document.undo_stack
+    assert stack.text(stack.index() - 1) == "Step training"
+    stack.undo()                                       # the step, then the switch
+    stack.undo()
+    assert window.document.network.loss == "cross_entropy"
+
+
+def test_divergence_shows_the_message_in_the_panel(window, qtbot, open_sample):
+    ui = open_sample("linear_1var")
+    ui.controller.set_settings(ui.controller.settings.with_changes(learning_rate=80.0, epochs=0))
+    ui.controller.train()
+    qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
+    assert ui.panel.banner.isVisible() and ui.panel.banner.property("level") == "warning"
+    assert "smaller learning rate" in ui.panel.message.text()
+
+
+def test_closing_the_window_while_training_keeps_weights_and_leaves_no_thread(qtbot):
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.training.install import install_training
+
+    window = MainWindow(restore=False)
+    window.confirm_close = False
+    ui = install_training(window)
+    window.show()
+    qtbot.waitUntil(lambda: ui.controller.session is not None, timeout=5000)
+    before = window.document.network.parameters()
+    endless(ui)
+    ui.controller.train()
+    frames(qtbot, ui)
+    assert ui.controller.thread_running()
+    window.close()
+    assert not worker_mod.running_threads()
+    assert not ui.controller.thread_running()
+    assert window.document.network.parameters() != before     # the learned weights were kept
+    assert window.document.undo_stack.text(window.document.undo_stack.index() - 1).startswith("Train")
+    window.deleteLater()
+
+
+def test_keep_learned_weights_before_saving(window, qtbot, tmp_path):
+    ui = window.training
+    endless(ui)
+    before = window.document.network.parameters()
+    ui.controller.train()
+    frames(qtbot, ui)
+    ui.keep_learned_weights()
+    assert not ui.controller.busy and ui.controller.state == PAUSED
+    assert window.document.network.parameters() == ui.controller.latest.parameters
+    assert window.document.network.parameters() != before
+    window.document.save_as(str(tmp_path / "trained.nns"))
+    from nnstudio.core.fileformat import load_project
+
+    saved = load_project(str(tmp_path / "trained.nns"))
+    assert saved.network.parameters() == window.document.network.parameters()
+    assert len(saved.history) == ui.controller.epoch and saved.state["epoch"] == ui.controller.epoch
