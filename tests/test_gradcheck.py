@@ -130,3 +130,16 @@ def test_reference_cost_is_the_course_cost():
     expected = -np.mean(Y[:, 0] * np.log(yhat) + (1 - Y[:, 0]) * np.log(1 - yhat)) + 0.3 / 3 * 0.25
     w, b = net.parameters()
     assert float(reference_cost(net, w, b, X, Y, l2=0.3)) == pytest.approx(expected, rel=1e-14)
+
+
+def test_max_rows_checks_an_even_subset():
+    net = layered([3, 4, 2], hidden="tanh", output="softmax")
+    rng = np.random.default_rng(2)
+    for c in net.connections():
+        net.set_weight(c.source, c.target, rng.normal())
+    X, Y = rng.normal(size=(4, 3)), np.eye(2)[[0, 1, 1, 0]]
+    full = gradient_check(net, X, Y)
+    part = gradient_check(net, X, Y, max_rows=5)
+    assert len(full.rows) == 3 * 4 + 4 * 2 + 6 and len(part.rows) == 5
+    assert part.rows[0] == full.rows[0] and part.rows[-1] == full.rows[-1]
+    assert set(part.rows) <= set(full.rows)

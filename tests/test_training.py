@@ -102,6 +102,22 @@ def test_settings_changes_take_effect_at_the_next_step():
     assert tr.step == 6 and tr.epoch == 6
 
 
+def test_batch_size_changes_mid_epoch():
+    net, X, Y = problem(m=30)
+    tr = Trainer(net, TrainingSettings(optimizer="sgd", batch_size=8, learning_rate=0.1), X, Y)
+    tr.step_batch()
+    tr.update_settings(tr.settings.with_changes(batch_size=5))   # the epoch goes on, 5 at a time
+    for _ in range(4):
+        tr.step_batch()
+    assert (tr.epoch, tr.state()["position"]) == (0, 28)
+    tr.step_batch()                                                # the last 2 samples
+    assert (tr.epoch, tr.state()["position"]) == (1, 0)
+    tr.step_batch()
+    tr.update_settings(tr.settings.with_changes(batch_size=None))  # a full batch ends the epoch
+    tr.step_batch()
+    assert (tr.epoch, tr.step, tr.state()["position"]) == (2, 8, 0)
+
+
 def test_switching_optimizer_and_precision_keeps_the_weights():
     net, X, Y = problem()
     tr = Trainer(net, TrainingSettings(optimizer="sgd", batch_size=8, learning_rate=0.1), X, Y)
@@ -333,3 +349,31 @@ def test_initialization_counts_connections_per_neuron_in_a_dag():
     keys = [c.key for c in net.connections()]          # by target id, then source id
     fan_in = [len(net.incoming(t)) for _, t in keys]
     assert [net.connection(*k).weight for k in keys] == pytest.approx(list(z * np.sqrt(2 / np.array(fan_in))))
+
+
+def test_steps_allocate_no_arrays():
+    """Buffers are made once per batch size: a step allocates far less than one batch of
+    activations (NumPy's broadcasting loops keep a small scratch buffer; that is all)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    sizes = [20, 30, 10]
+    X, Y = rng.normal(size=(640, 20)), np.eye(10)[rng.integers(0, 10, 640)]
+    for optimizer, batch in (("gd", None), ("sgd", 64), ("adam", 64)):
+        net = layered(sizes, hidden="relu", output="softmax")
+        initialize(net, "glorot", 0)
+        tr = Trainer(net, TrainingSettings(optimizer=optimizer, batch_size=batch, learning_rate=0.01, l2=0.1),
+                     X, Y)
+        for _ in range(30):
+            tr.step_batch()
+        one_batch = tr.compiled.n_rows * (batch or 640) * 8
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for _ in range(40):
+                tr.step_batch()
+            now, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak - base < one_batch / 2, (optimizer, peak - base, one_batch)
+        assert now - base < 8192, (optimizer, now - base)

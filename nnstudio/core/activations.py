@@ -157,8 +157,23 @@ class ReLU(Activation):
         zero = _const(0.0, buf.dtype)
         return [(_maximum_into(buf), (buf, zero))]
 
+    #: From this many elements on, the bit mask below beats ``np.sign`` (which NumPy does
+    #: not vectorize); below it, the two-call ``sign`` version has less overhead.
+    BIT_MASK_FROM = 4096
+
     def backward_calls(self, a, delta, tmp):
-        return [(np.sign, (a, tmp)), (np.multiply, (delta, tmp, delta))]
+        if a.size < self.BIT_MASK_FROM:
+            return [(np.sign, (a, tmp)), (np.multiply, (delta, tmp, delta))]
+        # The same product, without a float<->bool cast (which would need a temporary
+        # buffer): read the floats' bits as signed integers. a >= +0 (relu never makes -0.0:
+        # maximum(-0.0, +0.0) is +0.0), and for such a, a > 0 exactly when its bits are > 0.
+        # -bits >> (width - 1) is then all ones where a > 0 and 0 where a = 0, and ANDing
+        # delta's bits with it keeps delta or makes it +0.0.
+        itype = np.dtype(f"i{a.dtype.itemsize}")
+        ai, ti, di = a.view(itype), tmp.view(itype), delta.view(itype)
+        shift = np.array(8 * itype.itemsize - 1, dtype=itype)
+        return [(np.negative, (ai, ti)), (np.right_shift, (ti, shift, ti)),
+                (np.bitwise_and, (di, ti, di))]
 
 
 class LeakyReLU(Activation):

@@ -38,7 +38,7 @@ All weight matrices are views into one flat parameter vector (each level startin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -52,6 +52,9 @@ __all__ = ["CompiledNetwork", "Level", "compile_network", "aligned_empty", "alig
 
 DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
 ALIGN_BYTES = 64
+#: Each level's matrix starts at a multiple of this many entries (64 bytes or more for
+#: float32 and float64 alike), so the flat layout does not depend on the precision.
+ALIGN_ENTRIES = 16
 #: Networks with at most this many parameter slots mask gradients with one flat call;
 #: bigger ones mask only their partially connected levels.
 FLAT_MASK_LIMIT = 65536
@@ -191,6 +194,25 @@ class CompiledNetwork:
         """Mask gradients with one call over all parameters (small networks)."""
         return self.partial and self.n_params <= FLAT_MASK_LIMIT
 
+    def astype(self, dtype) -> "CompiledNetwork":
+        """The same network in another precision (parameters rounded or widened)."""
+        dtype = as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        levels = [replace(lv, mask=None if lv.mask is None else _frozen(lv.mask.astype(dtype)))
+                  for lv in self.levels]
+        params = aligned_empty(self.n_params, dtype)
+        params[...] = self.initial_params
+        return CompiledNetwork(
+            input_ids=self.input_ids, output_ids=self.output_ids, connection_keys=self.connection_keys,
+            bias_ids=self.bias_ids, loss=self.loss, dtype=dtype, levels=levels, n_rows=self.n_rows,
+            n_params=self.n_params, weight_index=self.weight_index, bias_index=self.bias_index,
+            neuron_rows=self.neuron_rows, output_order=self.output_order,
+            reg_mask=self.reg_mask.astype(dtype),
+            grad_mask=None if self.grad_mask is None else self.grad_mask.astype(dtype),
+            inputs_by_row=self.inputs_by_row, initial_params=params, labels=self.labels,
+            output_activations=self.output_activations)
+
     def summary(self) -> str:
         parts = [f"{self.n_inputs} inputs"]
         for lv in self.levels:
@@ -265,7 +287,7 @@ def compile_network(net: Network, dtype=np.float64) -> CompiledNetwork:
     ``net.check()``) if the network cannot be trained."""
     net.check()
     dtype = as_dtype(dtype)
-    align = max(1, ALIGN_BYTES // dtype.itemsize)
+    align = ALIGN_ENTRIES
 
     inputs, hidden, outputs = net.inputs(), net.hidden(), net.outputs()
     preds = {n.id: [c.source for c in net.incoming(n.id)] for n in hidden + outputs}

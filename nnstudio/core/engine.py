@@ -13,7 +13,9 @@ fold the learning rate into it (``lr/m_batch``) so the update is one subtraction
 
 How it is made fast (ENGINE-SPEED.md): an :class:`Engine` owns every buffer for one batch
 size, allocated once, and compiles the step into flat lists of ``(ufunc, args)`` calls
-that all write with ``out=`` into those buffers; running a step is replaying the list.
+that all write with ``out=`` into those buffers; running a step is replaying the list,
+and it allocates no arrays (only NumPy's broadcasting loops, for softmax's per-sample
+max and sum, keep a small scratch buffer of their own).
 Activations are stored ``(units, batch)`` and biases folded into ``W`` via ones rows, so
 a level is one matrix product; the first level's ``dJ/dA`` (the data) is never computed.
 
@@ -76,6 +78,21 @@ class Data:
             yt.setflags(write=False)
             self.targets = yt
         self.by_row = net.inputs_by_row
+
+    def astype(self, dtype) -> "Data":
+        """The same data in another precision (for a network converted with ``astype``)."""
+        out = object.__new__(Data)
+        out.m, out.by_row = self.m, self.by_row
+        out.inputs = self._cast(self.inputs, dtype)
+        out.targets = None if self.targets is None else self._cast(self.targets, dtype)
+        return out
+
+    @staticmethod
+    def _cast(a, dtype):
+        b = aligned_empty(a.shape, dtype)
+        b[...] = a
+        b.setflags(write=False)
+        return b
 
 
 # ---------------------------------------------------------------- engine
@@ -204,12 +221,10 @@ class Engine:
     # ---------------------------------------------------------- data in
     def load(self, data: Data, idx: np.ndarray) -> None:
         """Gather the samples ``idx`` (``batch`` of them) into the input and target buffers."""
-        if data.by_row:
-            np.take(data.inputs, idx, 0, self.X, "clip")
-        else:
-            np.take(data.inputs, idx, 1, self.X, "clip")
+        # ndarray.take, not np.take: the function adds ~0.6 us of Python dispatch per call
+        data.inputs.take(idx, 0 if data.by_row else 1, self.X, "clip")
         if data.targets is not None:
-            np.take(data.targets, idx, 1, self.Y, "clip")
+            data.targets.take(idx, 1, self.Y, "clip")
 
     def load_range(self, data: Data, start: int) -> None:
         """Copy the samples ``start .. start + batch`` into the buffers."""
@@ -224,9 +239,9 @@ class Engine:
     def load_calls(self, data: Data, idx: np.ndarray) -> list[Call]:
         """Calls that gather the (fixed) sample indices ``idx`` each time they are run."""
         axis = 0 if data.by_row else 1
-        calls = [(np.take, (data.inputs, idx, axis, self.X, "clip"))]
+        calls = [(data.inputs.take, (idx, axis, self.X, "clip"))]
         if data.targets is not None:
-            calls.append((np.take, (data.targets, idx, 1, self.Y, "clip")))
+            calls.append((data.targets.take, (idx, 1, self.Y, "clip")))
         return calls
 
     # ---------------------------------------------------------- running

@@ -40,12 +40,13 @@ import numpy as np
 
 from nnstudio.core import engine as eng_mod
 from nnstudio.core import losses
-from nnstudio.core.compile import CompiledNetwork, aligned_empty, aligned_zeros, compile_network
-from nnstudio.core.engine import Data, Engine, Evaluator, run
+from nnstudio.core.compile import CompiledNetwork, aligned_zeros, compile_network
+from nnstudio.core.engine import Data, Engine, Evaluator
 from nnstudio.core.graph import Network
 from nnstudio.core.settings import INITIALIZATIONS, EpochRecord, TrainingSettings
 
 STATE_FORMAT = 1
+_sum = np.add.reduce
 #: With full batches every step ends an epoch; divergence backups are taken at most this often.
 BACKUP_EVERY_STEPS = 25
 UNIFORM_LIMIT = 0.1
@@ -70,8 +71,13 @@ def initialize(net: Network, scheme: str = "glorot", seed: int = 0) -> None:
         raise ValueError(f"initialization '{scheme}' is unknown (choose {', '.join(INITIALIZATIONS)})")
     conns = net.connections()
     rng = np.random.default_rng(seed)
-    fan_in = np.array([len(net.incoming(c.target)) for c in conns], dtype=np.float64)
-    fan_out = np.array([len(net.outgoing(c.source)) for c in conns], dtype=np.float64)
+    n_in = {nd.id: 0 for nd in net.neurons()}
+    n_out = dict(n_in)
+    for c in conns:
+        n_in[c.target] += 1
+        n_out[c.source] += 1
+    fan_in = np.array([n_in[c.target] for c in conns], dtype=np.float64)
+    fan_out = np.array([n_out[c.source] for c in conns], dtype=np.float64)
     n = len(conns)
     if scheme == "glorot":
         w = rng.uniform(-1.0, 1.0, n) * np.sqrt(6.0 / (fan_in + fan_out))
@@ -136,9 +142,15 @@ class Trainer:
 
     def __init__(self, net: Network, settings: TrainingSettings, X, Y, X_val=None, Y_val=None,
                  state: dict | None = None):
-        self._net = net.copy()
         self.settings = settings
-        self._setup(settings.precision, X, Y, X_val, Y_val)
+        self._setup(compile_network(net, settings.precision))
+        self._train = Data(self.compiled, X, Y)
+        if self._train.m == 0:
+            raise ValueError("the training set is empty")
+        self.m = self._train.m
+        self._val = None
+        if X_val is not None and len(X_val) > 0:
+            self._val = Data(self.compiled, X_val, Y_val)
         self._rng = np.random.default_rng(settings.seed)
         self._epoch_rng_state = None
         self._perm: np.ndarray | None = None
@@ -150,7 +162,6 @@ class Trainer:
         self._bad_epochs = 0
         self.last_record: EpochRecord | None = None
         self.stop_reason: str | None = None
-        self._last_engine: Engine | None = None
         self._last_factor = 1.0
         self._moments: dict[str, np.ndarray] = {}
         self._optimizer = settings.optimizer
@@ -161,22 +172,16 @@ class Trainer:
         self._take_backup(realloc=True)
 
     # ------------------------------------------------------------ set-up
-    def _setup(self, precision, X, Y, X_val, Y_val, params=None):
-        self.compiled: CompiledNetwork = compile_network(self._net, precision)
-        cn = self.compiled
+    def _setup(self, compiled: CompiledNetwork, params: np.ndarray | None = None) -> None:
+        """Adopt a compiled network (and its parameters, or ``params``); fresh buffers."""
+        self.compiled: CompiledNetwork = compiled
+        cn = compiled
         self._W = cn.new_params(params)
         self._G = aligned_zeros(cn.n_params, cn.dtype)
         self._T = aligned_zeros(cn.n_params, cn.dtype)
-        self._X, self._Y, self._X_val, self._Y_val = X, Y, X_val, Y_val
-        self._train = Data(cn, X, Y)
-        if self._train.m == 0:
-            raise ValueError("the training set is empty")
-        self.m = self._train.m
-        self._val = None
-        if X_val is not None and len(X_val) > 0:
-            self._val = Data(cn, X_val, Y_val)
         self._evaluator = Evaluator(cn, self._W)
         self._engines: dict[int, Engine] = {}
+        self._last_engine: Engine | None = None
 
     def _engine(self, b: int) -> Engine:
         e = self._engines.get(b)
@@ -200,8 +205,8 @@ class Trainer:
     def _configure(self) -> None:
         """Build constants and the compiled step for the current settings."""
         s, cn, dt = self.settings, self.compiled, self.compiled.dtype
-        self._fold = s.optimizer != "adam"
-        factor = s.learning_rate if self._fold else 1.0
+        self._adam = s.optimizer == "adam"
+        factor = 1.0 if self._adam else s.learning_rate
         self._factor = factor
         full = s.optimizer == "gd" or s.batch_size is None or s.batch_size >= self.m
         self._batch = self.m if full else int(s.batch_size)
@@ -234,9 +239,14 @@ class Trainer:
         self._tail = tail
         self._steps: dict[int, tuple] = {}
         for b in self._batch_sizes():
-            e = self._engine(b)
-            e.scale[()] = factor / b
-            self._steps[b] = (e, e.forward_calls + e.delta_calls, e.backward_calls + tail)
+            self._add_step(b)
+
+    def _add_step(self, b: int) -> tuple:
+        """Compile the step for batches of ``b`` samples (the current settings' tail)."""
+        e = self._engine(b)
+        e.scale[()] = self._factor / b
+        step = self._steps[b] = (e, e.forward_calls + e.delta_calls, e.backward_calls + self._tail)
+        return step
 
     def _batch_sizes(self) -> list[int]:
         b, m = self._batch, self.m
@@ -252,12 +262,11 @@ class Trainer:
         old = self.settings
         self.settings = settings
         if settings.precision != old.precision:
-            old_cn, W, moments = self.compiled, self._W, self._moments
-            self._net.set_parameters(*old_cn.to_network_parameters(W))
-            self._setup(settings.precision, self._X, self._Y, self._X_val, self._Y_val)
-            self._moments = {k: self.compiled.params_from_vectors(old_cn.weights_vector(v),
-                                                                  old_cn.biases_vector(v))
-                             for k, v in moments.items()}
+            dt = np.dtype(settings.precision)
+            self._setup(self.compiled.astype(dt), self._W)
+            self._moments = {k: self.compiled.new_params(v) for k, v in self._moments.items()}
+            self._train = self._train.astype(dt)
+            self._val = None if self._val is None else self._val.astype(dt)
         if settings.optimizer != self._optimizer:
             self._optimizer = settings.optimizer
             self._moments = {}
@@ -273,50 +282,61 @@ class Trainer:
             self._step()
 
     def _step(self) -> None:
+        # The hot path: keep Python work here to a minimum (see ENGINE-SPEED.md).
         if self._backup_pending:
             self._take_backup()
-        m = self.m
         if self._full:
-            n = m
-            e, head, tail = self._steps[m]
+            e, head, tail = self._steps[self.m]
         else:
             pos = self._pos
             if pos == 0 or self._perm is None:
                 self._start_epoch()
-                pos = self._pos
-            n = min(self._batch, m - pos)
-            e, head, tail = self._steps[n]
+                pos = 0
+            n = self.m - pos
+            if n > self._batch:
+                n = self._batch
+            step = self._steps.get(n)
+            e, head, tail = step if step is not None else self._add_step(n)
             e.load(self._train, self._perm[pos:pos + n])
-        run(head)
-        s = np.add.reduce(e.delta_out, None)
+        for f, args in head:
+            f(*args)
+        s = _sum(e.delta_out, None)
         if s - s:                         # inf or nan in the outputs
             self._diverge("the outputs became infinite or NaN")
-        if self._optimizer == "adam":
+        if self._adam:
             self._adam_t += 1
             t, st = self._adam_t, self.settings
             corr = math.sqrt(1.0 - st.beta2 ** t)
             self._adam_c["step"][()] = st.learning_rate * corr / (1.0 - st.beta1 ** t)
             self._adam_c["eps"][()] = max(st.epsilon * corr, 1e-30)
-        run(tail)
+        for f, args in tail:
+            f(*args)
         self._last_engine, self._last_factor = e, self._factor
         self.step += 1
         if self._full:
-            self._pos = 0
             self._end_epoch()
         else:
-            self._pos += n
-            if self._pos >= m:
+            self._pos = pos + n
+            if self._pos >= self.m:
                 self._pos = 0
                 self._end_epoch()
 
     def _start_epoch(self) -> None:
+        """Draw this epoch's order: exactly ``rng.permutation(m)`` (which shuffles
+        ``arange(m)``), done in a buffer that is allocated once."""
         self._epoch_rng_state = self._rng.bit_generator.state
-        self._perm = self._rng.permutation(self.m)
+        if getattr(self, "_perm_buf", None) is None:
+            self._arange = np.arange(self.m)
+            self._perm_buf = np.empty(self.m, dtype=self._arange.dtype)
+        np.copyto(self._perm_buf, self._arange)
+        self._rng.shuffle(self._perm_buf)
+        self._perm = self._perm_buf
         self._pos = 0
 
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._perm = None
+        self._pos = 0
         if self.step - self._bk["step"] >= BACKUP_EVERY_STEPS or not self._full:
             self._backup_pending = True
 
@@ -454,8 +474,10 @@ class Trainer:
         self._epoch_rng_state = b["epoch_rng"]
         self._perm = None
         if self._pos:
+            pos = self._pos
             self._rng.bit_generator.state = b["epoch_rng"]
-            self._perm = self._rng.permutation(self.m)
+            self._start_epoch()
+            self._pos = pos
         self._adam_t, self._best_val, self._bad_epochs = b["adam_t"], b["best_val"], b["bad"]
         self.last_record = b["record"]
         self._last_engine = None
