@@ -377,3 +377,27 @@ def test_steps_allocate_no_arrays():
             tracemalloc.stop()
         assert peak - base < one_batch / 2, (optimizer, peak - base, one_batch)
         assert now - base < 8192, (optimizer, now - base)
+
+
+def test_a_level_that_feeds_nothing_only_decays_under_l2():
+    """h1 -> h2 where h2 feeds nothing: dJ/dW there is 0, so with L2 and gradient descent
+    the weight follows pure decay w_t = (1 - lr * 2 * l2 / m)^t exactly; with momentum it
+    stays bounded (it once accumulated a stale gradient and grew to 140)."""
+    from nnstudio.core.graph import Network
+
+    net = Network("mse")
+    x, h1, h2, y = (net.add_neuron(r).id for r in ("input", "hidden", "hidden", "output"))
+    net.add_connection(x, h1, 0.5)
+    net.add_connection(h1, y, 0.7)
+    net.add_connection(h1, h2, 1.0)
+    X = np.linspace(-1, 1, 10).reshape(-1, 1)
+    Y = 0.3 * X
+    gd = Trainer(net, TrainingSettings(optimizer="gd", learning_rate=0.1, l2=5.0), X, Y)
+    decay = 1 - 0.1 * 2 * 5.0 / 10
+    for t in range(1, 31):
+        gd.step_batch()
+        assert gd.parameters()[0][(h1, h2)] == pytest.approx(decay ** t, rel=1e-12)
+    momentum = Trainer(net, TrainingSettings(optimizer="momentum", learning_rate=0.1, l2=5.0), X, Y)
+    for _ in range(200):
+        momentum.step_batch()
+    assert abs(momentum.parameters()[0][(h1, h2)]) < 1.0

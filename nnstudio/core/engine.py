@@ -119,6 +119,7 @@ class Engine:
         self.T = aligned_zeros((R, batch), dt)
         self.Y = aligned_zeros((K, batch), dt)
         self.scale = np.array(1.0 / batch, dtype=dt)
+        self._zero = np.zeros((), dtype=dt)
         for lv in net.levels[:-1]:
             self.A[lv.stop] = 1
         self.A[net.n_inputs] = 1
@@ -180,7 +181,11 @@ class Engine:
         calls: list[Call] = []
         for lv, Wl, Gl in zip(reversed(net.levels), reversed(W), reversed(G)):
             if lv.index not in written:
-                continue                      # feeds nothing: its gradient stays 0
+                # Feeds nothing, so dJ/dW here is 0. Say so every step: the optimizer adds
+                # the penalty gradient into this buffer in place, and a stale value would
+                # accumulate (a dead-end level with L2 drifted instead of decaying).
+                calls.append((np.copyto, (Gl, self._zero)))
+                continue
             d = D[lv.start:lv.stop]
             if not lv.is_output:
                 a, tmp = A[lv.start:lv.stop], T[lv.start:lv.stop]
