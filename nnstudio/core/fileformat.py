@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable
 
 from nnstudio import __version__
-from nnstudio.core.graph import ACTIVATIONS, LOSSES, ROLES, Network, NetworkError
+from nnstudio.core.graph import ACTIVATIONS, LOSSES, ROLES, Network, NetworkError, find_cycle
 from nnstudio.core.settings import (DataBinding, EpochRecord, Project, SettingsError,
                                     TrainingSettings)
 
@@ -442,40 +442,10 @@ def _forward_order(conns: list[tuple[int, int, float]], by_id: dict[int, dict],
                 ready.append(t)
     if len(position) == len(by_id):
         return sorted(conns, key=lambda c: (position[c[1]], position[c[0]]))
-    cycle = _find_cycle(out)
+    cycle = find_cycle(out)
     closing = index[(cycle[-2], cycle[-1])]
     raise _Bad(f"connections[{closing}]", "this connection closes a cycle: "
                + " -> ".join(_name(by_id[nid]) for nid in cycle))
-
-
-def _find_cycle(out: dict[int, list[int]]) -> list[int]:
-    """One directed cycle (first id repeated at the end), found exactly as
-    :meth:`Network.find_cycle` finds it (the Network itself refuses to hold a cycle)."""
-    colour: dict[int, int] = {}
-    parent: dict[int, int] = {}
-    for root in sorted(out):
-        if colour.get(root):
-            continue
-        stack = [(root, iter(sorted(out[root])))]
-        colour[root] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                colour[node] = 2
-                stack.pop()
-            elif colour.get(nxt) == 1:
-                cycle, cur = [nxt], node
-                while cur != nxt:
-                    cycle.append(cur)
-                    cur = parent[cur]
-                cycle.append(nxt)
-                return cycle[::-1]
-            elif not colour.get(nxt):
-                colour[nxt] = 1
-                parent[nxt] = node
-                stack.append((nxt, iter(sorted(out[nxt]))))
-    return []
 
 
 def _check_settings(value: Any) -> TrainingSettings:

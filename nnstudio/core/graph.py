@@ -212,32 +212,7 @@ class Network:
 
     def find_cycle(self) -> list[int]:
         """One directed cycle as a list of ids (first id repeated at the end), or []."""
-        colour: dict[int, int] = {}
-        parent: dict[int, int] = {}
-        for root in sorted(self._neurons):
-            if colour.get(root):
-                continue
-            stack = [(root, iter(sorted(self._out.get(root, ()))))]
-            colour[root] = 1
-            while stack:
-                node, it = stack[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    colour[node] = 2
-                    stack.pop()
-                elif colour.get(nxt) == 1:
-                    cycle = [nxt]
-                    cur = node
-                    while cur != nxt:
-                        cycle.append(cur)
-                        cur = parent[cur]
-                    cycle.append(nxt)
-                    return cycle[::-1]
-                elif not colour.get(nxt):
-                    colour[nxt] = 1
-                    parent[nxt] = node
-                    stack.append((nxt, iter(sorted(self._out.get(nxt, ())))))
-        return []
+        return find_cycle(self._out)
 
     def levels(self) -> dict[int, int]:
         """Level of each neuron: the longest path from a neuron with no inputs.
@@ -534,6 +509,42 @@ class Network:
         if errs:
             more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
             raise NetworkError(errs[0].message + more)
+
+
+def find_cycle(out: dict[int, Iterable[int]]) -> list[int]:
+    """One directed cycle in the graph ``out`` (node -> successors), as a list of nodes
+    with the first repeated at the end, or [] if there is none.
+
+    Iterative depth-first search with three colours (unseen, on the stack, done): an edge
+    to a node still on the stack closes a cycle. Nodes and successors are visited in
+    sorted order, so the answer is deterministic. Shared with the file loader, which must
+    find cycles in plain data before any Network exists.
+    """
+    colour: dict[int, int] = {}
+    parent: dict[int, int] = {}
+    for root in sorted(out):
+        if colour.get(root):
+            continue
+        stack = [(root, iter(sorted(out[root])))]
+        colour[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = 2
+                stack.pop()
+            elif colour.get(nxt) == 1:
+                cycle, cur = [nxt], node
+                while cur != nxt:
+                    cycle.append(cur)
+                    cur = parent[cur]
+                cycle.append(nxt)
+                return cycle[::-1]
+            elif not colour.get(nxt):
+                colour[nxt] = 1
+                parent[nxt] = node
+                stack.append((nxt, iter(sorted(out.get(nxt, ())))))
+    return []
 
 
 # ------------------------------------------------------------------ builders
