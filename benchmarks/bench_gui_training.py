@@ -44,7 +44,6 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-bench-"))
 
-from nnstudio.gui import training as _training  # noqa: E402,F401  (PySide6 6.12.0 guards first)
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 
@@ -127,11 +126,10 @@ def measure(app, make, seconds: float, slices: int) -> dict:
     """Headless and GUI training in alternating slices (the machine's load changes; each
     pair of slices sees about the same), summed over ``slices`` pairs."""
     from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.training.install import install_training
 
     window = MainWindow(restore=False, open_sample=False)
     window.confirm_close = False
-    ui = install_training(window)
+    ui = window.training                     # the main window installs training itself
     window.document.set_project(make(), name="benchmark")
     window.resize(1600, 1000)
     window.show()

@@ -21,7 +21,6 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NNSTUDIO_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnstudio-shots-"))
 
-from nnstudio.gui import training as _training  # noqa: E402,F401  (PySide6 guards first)
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,11 +66,10 @@ def arrange(window, ui) -> None:
 
 def shoot(app, name: str, stop_at: int, columns, out_dir: str, hover: bool = False) -> str:
     from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.training.install import install_training
 
     window = MainWindow(restore=False, open_sample=False)
     window.confirm_close = False
-    ui = install_training(window)
+    ui = window.training                     # the main window installs training itself
     window.resize(2200, 1240)
     window.show()
     assert window.open_file(os.path.join(SAMPLES, f"{name}.nns")), name

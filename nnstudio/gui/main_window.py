@@ -1,8 +1,10 @@
 """The main window: wiring only.
 
 The canvas (:class:`~nnstudio.gui.canvas.NetworkView`) sits in the middle; the palette,
-inspector, dataset and training panels are docks around it. Menus and the toolbar call
-the document (files, undo) and the canvas (editing, zoom); panels talk to the document.
+inspector, dataset and training panels and the live training views
+(:func:`~nnstudio.gui.training.install.install_training`, ``window.training``) are docks
+around it. Menus and the toolbar call the document (files, undo) and the canvas (editing,
+zoom); panels talk to the document.
 
 Everything that would block on a person is a small method a test can replace:
 :meth:`MainWindow.ask_unsaved_changes`, :meth:`ask_open_path`, :meth:`ask_save_path`,
@@ -26,18 +28,16 @@ from nnstudio.gui.app import DEFAULT_SIZE, app_settings
 from nnstudio.gui.canvas import NetworkView
 from nnstudio.gui.document import Document
 from nnstudio.gui.panels import DatasetPanel, InspectorPanel, PalettePanel
+from nnstudio.gui.training.install import install_training
 
 MAX_RECENT = 8
-STATE_VERSION = 1
+#: The dock layout's version: 2 since the training views joined the window (a layout saved
+#: without them is not restored; the default one is shown instead).
+STATE_VERSION = 2
 NETWORK_FILTER = f"nnstudio networks (*{EXTENSION});;All files (*)"
 KEY_GEOMETRY = "window/geometry"
 KEY_STATE = "window/state"
 KEY_RECENT = "recent/files"
-
-TRAINING_TEXT = (
-    "<b>Training</b><br>The training views will live here: the cost curve, the decision "
-    "boundary and the weights changing as the network learns.<br>"
-    "Build a network on the canvas and bind its data in the Dataset panel first.")
 
 
 class LayerDialog(QDialog):
@@ -99,12 +99,6 @@ class MainWindow(QMainWindow):
         self.palette_panel = PalettePanel()
         self.inspector = InspectorPanel(self.document)
         self.dataset_panel = DatasetPanel(self.document)
-        training = QLabel(TRAINING_TEXT)
-        training.setObjectName("training-placeholder")
-        training.setWordWrap(True)
-        training.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        training.setMargin(8)
-        self.training_area = training
 
         self.palette_dock = self._dock("Palette", "dock-palette", self.palette_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -112,9 +106,12 @@ class MainWindow(QMainWindow):
                                          Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dataset_dock = self._dock("Dataset", "dock-dataset", self.dataset_panel,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.training_dock = self._dock("Training", "dock-training", training,
+        # the training panel and the live views' docks come with install_training below
+        self.training_dock = self._dock("Training", "dock-training", None,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # the bottom row (training panel and plots) runs under the left column: the plots
+        # get the width, the palette and inspector need less height
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.summary_label = QLabel()
@@ -125,6 +122,7 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._connect()
+        self.training = install_training(self)   # its docks join the default layout below
 
         self.resize(DEFAULT_SIZE)
         self._default_state = self.saveState(STATE_VERSION)
@@ -137,10 +135,12 @@ class MainWindow(QMainWindow):
         self._update_summary()
 
     # ---------------------------------------------------------------- building
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget | None,
+              area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        if widget is not None:
+            dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
@@ -340,6 +340,7 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------------- files
     def maybe_save(self) -> bool:
         """True when it is fine to throw the current document away."""
+        self.training.keep_learned_weights()
         if not self.document.is_modified:
             return True
         answer = self.ask_unsaved_changes()
@@ -427,6 +428,7 @@ class MainWindow(QMainWindow):
         return bool(path) and self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
+        self.training.keep_learned_weights()
         try:
             self.document.save_as(path)
         except (FileFormatError, OSError, ValueError) as e:
@@ -527,10 +529,11 @@ class MainWindow(QMainWindow):
         self.summary_label.setText("  ·  ".join(parts) + "   |   " + state)
 
     def _apply_default_sizes(self) -> None:
-        """Narrow side columns, a short training strip: most of the room for the canvas."""
-        self.resizeDocks([self.palette_dock, self.dataset_dock], [250, 350], Qt.Orientation.Horizontal)
+        """A narrow palette and inspector column; the training row, the data column and
+        their plots as :meth:`TrainingUI.apply_sizes` sizes them; the canvas the rest."""
+        self.resizeDocks([self.palette_dock], [250], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector_dock], [150, 500], Qt.Orientation.Vertical)
-        self.resizeDocks([self.training_dock], [120], Qt.Orientation.Vertical)
+        self.training.apply_sizes()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -538,8 +541,13 @@ class MainWindow(QMainWindow):
             self._sizes_pending = False
             self._apply_default_sizes()
 
+    def docks(self) -> list[QDockWidget]:
+        """Every panel's dock: the editor's four and the training views'."""
+        return [self.palette_dock, self.inspector_dock, self.dataset_dock, self.training_dock,
+                *self.training.docks.values()]
+
     def reset_layout(self) -> None:
-        for dock in (self.palette_dock, self.inspector_dock, self.dataset_dock, self.training_dock):
+        for dock in self.docks():
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, STATE_VERSION)

@@ -14,7 +14,7 @@ import pytest
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QCursor, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from nnstudio.core import fileformat
 from nnstudio.core.graph import Network, layered
@@ -118,10 +118,12 @@ def test_palette_keys_add_at_the_cursor(window, qtbot):
     net = window.document.network
     view = window.view
     view.setFocus()
-    for key, role, point in ((Qt.Key.Key_H, "hidden", QPoint(90, 70)),
-                             (Qt.Key.Key_I, "input", QPoint(40, 500)),
-                             (Qt.Key.Key_O, "output", QPoint(560, 330))):
-        assert view.viewport().rect().contains(point)
+    area = view.viewport().rect()               # three corners of the canvas, wherever it is
+    w, h = area.width(), area.height()
+    for key, role, point in ((Qt.Key.Key_H, "hidden", QPoint(w * 14 // 100, h * 12 // 100)),
+                             (Qt.Key.Key_I, "input", QPoint(w * 6 // 100, h * 90 // 100)),
+                             (Qt.Key.Key_O, "output", QPoint(w * 89 // 100, h * 60 // 100))):
+        assert area.contains(point)
         x, y = view.mapToScene(point).x(), view.mapToScene(point).y()
         QCursor.setPos(view.viewport().mapToGlobal(point))
         assert view.viewport().mapFromGlobal(QCursor.pos()) == point
@@ -396,20 +398,73 @@ def test_dropping_a_csv_on_an_empty_network_creates_inputs_and_outputs(window, s
 # ------------------------------------------------------------------ docks, layout
 def test_docks_exist_with_their_panels(window):
     names = {d.objectName(): d for d in window.findChildren(QDockWidget)}
-    assert set(names) == {"dock-palette", "dock-inspector", "dock-dataset", "dock-training"}
-    assert names["dock-training"].widget().text().startswith("<b>Training</b>")
+    views = {"dock-cost", "dock-weights", "dock-gradients", "dock-outputs", "dock-data"}
+    assert set(names) == {"dock-palette", "dock-inspector", "dock-dataset", "dock-training"} | views
+    assert names["dock-training"].widget() is window.training.panel
+    # no placeholder promising training views is left anywhere
+    assert not [label.text() for label in window.findChildren(QLabel)
+                if "will live here" in label.text()]
+    assert window.findChild(QLabel, "training-placeholder") is None
     for dock in names.values():
         assert dock.isVisible()
+    assert set(window.docks()) == set(names.values())
+    # the View menu shows and hides every one of them, Reset Layout last
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    toggles = [a for a in view_menu.actions() if a.isCheckable()]
+    assert toggles == [d.toggleViewAction() for d in window.docks()]
+    assert view_menu.actions()[-1] is window.act_reset_layout
+
+
+def test_default_layout_leaves_the_canvas_room(window):
+    """At the default size the canvas keeps a good share of the window, every panel is
+    docked (none floats), the training row and the plots beside the canvas are not
+    squeezed, and the training panel's buttons show their whole text."""
+    assert window.size() == QSize(1280, 800)
+    canvas = window.view.viewport()
+    assert canvas.width() >= 0.45 * window.width() and canvas.height() >= 0.5 * window.height()
+    for dock in window.docks():
+        assert not dock.isFloating()
+    ui = window.training
+    for name in ("Cost", "Weights", "Data", "Outputs"):
+        dock = ui.docks[name]
+        assert dock.width() >= 250 and dock.height() >= 250, (name, dock.size())
+    assert window.training_dock.width() >= ui.panel.buttons_width()
+    for button in ui.panel.buttons.values():
+        assert button.width() >= button.sizeHint().width(), button.text()
 
 
 def test_reset_layout_restores_the_default_docks(window):
+    cost, outputs = window.training.docks["Cost"], window.training.docks["Outputs"]
     window.dataset_dock.hide()
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.inspector_dock)
     window.palette_dock.setFloating(True)
+    cost.setFloating(True)
+    outputs.hide()
     window.act_reset_layout.trigger()
     assert window.dataset_dock.isVisible()
     assert not window.palette_dock.isFloating()
     assert window.dockWidgetArea(window.inspector_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert not cost.isFloating() and outputs.isVisible()
+    assert window.dockWidgetArea(cost) == Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def test_a_layout_saved_before_the_training_views_is_not_restored(qtbot, settings_dir):
+    """An older layout (version 1) would leave the training views wherever Qt puts them:
+    the window shows the default layout instead."""
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.dataset_dock.hide()
+    old = first.saveState(1)
+    first.persist_settings = False
+    first.close()
+    stored = QSettings(str(settings_dir / "nnstudio.ini"), QSettings.Format.IniFormat)
+    stored.setValue("window/state", old)
+    stored.sync()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert not second.dataset_dock.isHidden()             # (behind the Data tab)
+    second.close()
 
 
 def test_geometry_and_dock_state_persist(qtbot, settings_dir):
@@ -436,6 +491,35 @@ def test_geometry_and_dock_state_persist(qtbot, settings_dir):
     assert abs(size.height() - expected.height()) <= 2
     assert not second.dataset_dock.isVisible()
     assert second.recent_files() == ["/tmp/some.nns"]
+    second.close()
+
+
+def test_restored_dock_sizes_are_not_overridden(qtbot, settings_dir):
+    """The panels' sizes a user left are the ones the next run shows, the training
+    views' included: the default sizes apply only without a saved layout."""
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(QSize(780, 580))           # fits the offscreen screen (800x600)
+    first.reset_layout()
+    qtbot.wait(50)                          # the default dock sizes are applied by now
+    data = first.training.docks["Data"]
+    first.resizeDocks([data], [data.width() + 40], Qt.Orientation.Horizontal)
+    qtbot.wait(20)
+    left = data.width()
+    size = first.size()
+    assert first.close()
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(50)
+    data = second.training.docks["Data"]
+    assert abs(second.width() - size.width()) <= 2 and abs(second.height() - size.height()) <= 2
+    assert abs(data.width() - left) <= 2, (data.width(), left)
+    second.reset_layout()                   # and Reset Layout brings the defaults back
+    qtbot.wait(20)
+    assert data.width() < left - 20
     second.close()
 
 

@@ -502,6 +502,8 @@ def test_selecting_a_data_row_fills_the_neurons_with_its_activations(window, qtb
     table_rect = panel.preview.visualItemRect(panel.preview.item(row, 0))
     qtbot.mouseClick(panel.preview.viewport(), Qt.MouseButton.LeftButton, pos=table_rect.center())
     assert panel.selected_row() == row
+    controller = window.training.controller      # the training views inspect the same row
+    assert controller.selected_row == row and controller.sample_chosen
     expected = _expected_activations(net, x)
     assert canvas.activations is not None and set(canvas.activations) == set(expected)
     for nid, value in expected.items():
@@ -539,3 +541,4 @@ def test_selecting_a_data_row_fills_the_neurons_with_its_activations(window, qtb
     assert canvas.activations is not None
     panel.select_row(None)
     assert canvas.activations is None and panel.sample is None
+    assert not controller.sample_chosen

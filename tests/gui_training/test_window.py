@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
 from nnstudio.gui.plots.export import export_view
 from nnstudio.gui.training import worker as worker_mod
@@ -56,9 +57,59 @@ def test_train_action_and_space_tap_train_and_pause(window, qtbot):
     qtbot.waitUntil(lambda: not ui.controller.busy, timeout=TIMEOUT)
 
 
+def test_install_training_is_done_once(window):
+    """The main window installs training itself; installing again changes nothing."""
+    from nnstudio.gui.training.install import install_training
+
+    ui = window.training
+    assert install_training(window) is ui
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus.count("Training") == 1 and menus.count("View") == 1
+    toolbars = [t.objectName() for t in window.findChildren(QToolBar)]
+    assert sorted(toolbars) == ["toolbar-main", "toolbar-training"]
+    docks = [d.objectName() for d in window.findChildren(QDockWidget)]
+    assert len(docks) == len(set(docks)) == 9
+    assert window.training_dock.widget() is ui.panel
+
+
+def test_space_stays_with_buttons_lists_and_text_fields(window, qtbot):
+    """Space is Train/Pause everywhere in the window except where it is the focused
+    widget's own key: a button is pressed, a check-box list item toggled, a space typed."""
+    ui = window.training
+    toggled = []
+    ui.controller.toggle = lambda: toggled.append(True)
+    button = window.palette_panel.items["hidden"]
+    pressed = []
+    button.clicked.connect(lambda: pressed.append(True))
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert pressed and not toggled
+    features = window.dataset_panel.features
+    features.setFocus()
+    features.setCurrentRow(0)
+    before = features.item(0).checkState()
+    qtbot.keyClick(features, Qt.Key.Key_Space)
+    assert features.item(0).checkState() != before and not toggled
+    edit = ui.panel.hyperparams.learning_rate
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_End)
+    qtbot.keyClick(edit, Qt.Key.Key_Space)
+    assert edit.text().endswith(" ") and not toggled
+    window.view.setFocus()                                # on the canvas: a tap trains
+    QTest.keyClick(window.view, Qt.Key.Key_Space)
+    assert toggled == [True]
+    plot = ui.cost.graphics                               # and in a plot: the shortcut
+    plot.setFocus()
+    qtbot.keyClick(plot, Qt.Key.Key_Space)
+    assert toggled == [True, True]
+    assert ui.actions.train.shortcut().toString() == "Space"
+
+
 def test_every_view_shows_live_data(window, qtbot, open_sample):
     ui = open_sample("iris")
     endless(ui)
+    window.dataset_panel.select_row(7)                    # a sample to inspect
+    assert ui.controller.selected_row == 7 and ui.controller.sample_chosen
     for dock in ui.docks.values():                       # untab, so every view draws
         dock.setFloating(True)
         dock.resize(420, 320)
@@ -78,9 +129,11 @@ def test_every_view_shows_live_data(window, qtbot, open_sample):
     assert ui.outputs.confusion_image.image is not None
     assert ui.data.mode == "plane-class" and ui.data.image.image is not None
     assert ui.data.x_box.isVisible()                       # 4 columns: choose two
-    # the canvas follows: gradient halos and the sample's activations
+    # the canvas follows: gradient halos and the chosen sample's activations (the model's
+    # weights again, now that training is paused)
     assert window.view.canvas.gradient_halo
-    assert window.view.canvas.activations
+    assert window.view.canvas.activations == window.dataset_panel.sample.activations
+    assert window.dataset_panel.sample.row == 7
 
 
 def test_plane_columns_can_be_chosen(window, qtbot, open_sample):
@@ -113,6 +166,85 @@ def test_clicking_a_point_selects_the_sample(window, qtbot, open_sample):
         ui.data._point_clicked(ui.data.points, [points[42]])
     assert ui.controller.selected_row == 42
     assert "#43" in ui.outputs.sample_plot.titleLabel.text
+
+
+def _probe_activations(ui, row: int) -> dict[int, float]:
+    """Every neuron's activation on data row ``row`` as the training views compute it:
+    the session's prepared inputs through its compiled copy, with the model's weights."""
+    from nnstudio.gui.training.session import NeuronProbe
+
+    session = ui.controller.session
+    cn = session.compiled
+    probe = NeuronProbe(cn, session.prepared.X[[row]])
+    weights, biases = ui.controller.document.network.parameters()
+    probe.run(np.array([weights[k] for k in cn.connection_keys]),
+              np.array([biases[i] for i in cn.bias_ids]))
+    return probe.all_activations(0)
+
+
+def _assert_same_values(got: dict, want: dict) -> None:
+    assert set(got) == set(want)
+    for nid, value in want.items():
+        assert got[nid] == pytest.approx(value, rel=1e-9, abs=1e-12), nid
+
+
+def test_the_table_and_the_views_inspect_one_sample(window, qtbot, open_sample):
+    """Issues 3 and 4: one selected sample. A row chosen in the dataset table is the
+    sample the training views inspect, a point clicked in a view is selected in the table,
+    and the canvas fills the neurons with their activations on it, the same numbers the
+    training views compute; nothing is filled until a sample is chosen, or once the choice
+    is cleared, even while training runs."""
+    ui = open_sample("iris")
+    panel, canvas, controller = window.dataset_panel, window.view.canvas, ui.controller
+    assert panel.selected_row() is None and not controller.sample_chosen
+    assert canvas.activations is None                     # the views show row 1 meanwhile
+
+    # a row of the table: the views inspect it
+    rect = panel.preview.visualItemRect(panel.preview.item(4, 0))
+    with qtbot.waitSignal(controller.sigFrame, timeout=TIMEOUT):
+        QTest.mouseClick(panel.preview.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.selected_row() == 4
+    assert controller.selected_row == 4 and controller.sample_chosen
+    assert "#5 " in ui.outputs.sample_plot.titleLabel.text
+    _assert_same_values(canvas.activations, _probe_activations(ui, 4))
+
+    # a point of the data view past the table's rows: selected, not highlighted
+    points = ui.data.points.points()
+    with qtbot.waitSignal(controller.sigFrame, timeout=TIMEOUT):
+        ui.data._point_clicked(ui.data.points, [points[42]])
+    assert controller.selected_row == 42 and panel.selected_row() == 42
+    assert panel.preview.selectionModel().selectedRows() == []
+    assert panel.sample.row == 42
+    _assert_same_values(canvas.activations, _probe_activations(ui, 42))
+    # one in the table's rows: highlighted there
+    ui.data._point_clicked(ui.data.points, [points[3]])
+    assert [i.row() for i in panel.preview.selectionModel().selectedRows()] == [3]
+    assert "Row 4 on the canvas" in window.statusBar().currentMessage()
+
+    # training: the canvas shows the live activations, then the learned weights' ones
+    endless(ui)
+    before = dict(canvas.activations)
+    controller.train()
+    qtbot.waitUntil(lambda: canvas.activations != before, timeout=TIMEOUT)
+    controller.pause(wait=True)
+    assert canvas.activations == panel.sample.activations
+    _assert_same_values(canvas.activations, _probe_activations(ui, 3))
+
+    # the choice cleared: no activations on the canvas, not even while training
+    panel.select_row(None)
+    assert not controller.sample_chosen and canvas.activations is None
+    controller.train()
+    frames(qtbot, ui, 6)
+    controller.pause(wait=True)
+    assert canvas.activations is None and canvas.gradient_halo
+
+    # another file: nothing chosen any more
+    ui.data._point_clicked(ui.data.points, [points[5]])
+    assert panel.selected_row() == 5
+    window.ask_unsaved_changes = lambda: "discard"      # the training is not kept
+    open_sample("xor")
+    assert panel.selected_row() is None and not controller.sample_chosen
+    assert canvas.activations is None
 
 
 def test_hovering_a_hidden_neuron_shows_its_output(window, qtbot):
@@ -194,11 +326,10 @@ def test_divergence_shows_the_message_in_the_panel(window, qtbot, open_sample):
 
 def test_closing_the_window_while_training_keeps_weights_and_leaves_no_thread(qtbot):
     from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.training.install import install_training
 
     window = MainWindow(restore=False)
     window.confirm_close = False
-    ui = install_training(window)
+    ui = window.training
     window.show()
     qtbot.waitUntil(lambda: ui.controller.session is not None, timeout=5000)
     before = window.document.network.parameters()

@@ -4,7 +4,6 @@
 type a palette uses (the role as utf-8 text).
 """
 
-from . import _pyside_guard  # noqa: F401  (first: before any other Qt call)
 from .scene import NetworkScene
 from .view import PALETTE_MIME, NetworkView
 

@@ -18,7 +18,9 @@ binding saved with the network is always what the panel shows.
 
 Selecting a row of the preview runs it through the network (:mod:`.sample`) and sends
 every neuron's activation (``sigSampleActivations``) for the canvas to fill its neurons
-with; the values follow edits of the network while the row stays selected.
+with; the values follow edits of the network while the row stays selected. The selected
+sample can be any row of the file (:meth:`DatasetPanel.select_row`, e.g. a point clicked in
+a training view); the preview highlights it when it is one of the rows shown.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ class DatasetPanel(QWidget):
     ``sigChoicesChanged(features, targets)``: the feature expressions and target values a
     neuron can be bound to (the inspector offers them).
     ``sigSampleActivations(object)``: every neuron's activation (``{id: value}``) on the
-    preview row selected, or None when no row is selected or it cannot be computed.
+    selected row, or None when no row is selected or it cannot be computed.
+    ``sigSampleRow(object)``: the selected row (0-based, file order) changed: an int, or
+    None when no row is selected.
     """
 
     sigStatus = Signal(str)
     sigChoicesChanged = Signal(list, list)
     sigSampleActivations = Signal(object)
+    sigSampleRow = Signal(object)
 
     def __init__(self, document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +72,10 @@ class DatasetPanel(QWidget):
         self.task: str | None = None
         self.classes: list[str] | None = None
         self._syncing = False
-        #: the preview row run through the network (None: none selected)
+        #: the selected row run through the network (None: none selected)
         self.sample: Sample | None = None
+        self._row: int | None = None          # the selected row (any row of the table)
+        self._highlighting = False            # the preview follows _row: not a user's choice
         self._build(document)
         document.sigDataChanged.connect(self.sync_from_document)
         document.sigNetworkChanged.connect(self._update_create_hint)
@@ -113,7 +120,7 @@ class DatasetPanel(QWidget):
         self.preview.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.preview.setToolTip("Select a row to see every neuron's activation on it in the "
                                 "canvas (hover a neuron for its value)")
-        self.preview.itemSelectionChanged.connect(self._update_sample)
+        self.preview.itemSelectionChanged.connect(self._preview_selection_changed)
         layout.addWidget(self.preview)
 
         form = QFormLayout()
@@ -225,20 +232,57 @@ class DatasetPanel(QWidget):
 
     # ------------------------------------------------------ the selected sample
     def selected_row(self) -> int | None:
-        rows = self.preview.selectionModel().selectedRows() if self.preview.selectionModel() else []
+        """The selected row (0-based, file order), or None."""
+        return self._row
+
+    def _preview_row(self) -> int | None:
+        model = self.preview.selectionModel()
+        rows = model.selectedRows() if model is not None else []
         return rows[0].row() if rows else None
 
     def select_row(self, row: int | None) -> None:
-        """Select preview row ``row`` (None: no row), as a click does."""
-        if row is None:
-            self.preview.clearSelection()
-        else:
-            self.preview.selectRow(row)
+        """Select data row ``row`` (None: no row), as a click on it in the preview does;
+        a row past the preview is selected too, just not highlighted."""
+        if row is not None and (self.table is None or not 0 <= row < self.table.m):
+            row = None
+        self._highlight(row)
+        self._set_row(row)
+
+    def _highlight(self, row: int | None) -> None:
+        """Show ``row`` selected in the preview (no selection when it is not shown)."""
+        self._highlighting = True
+        try:
+            if row is not None and row < self.preview.rowCount():
+                self.preview.selectRow(row)
+                item = self.preview.item(row, 0)
+                if item is not None:
+                    self.preview.scrollToItem(item)
+            else:
+                self.preview.clearSelection()
+        finally:
+            self._highlighting = False
+
+    def _preview_selection_changed(self) -> None:
+        if not self._highlighting:
+            self._set_row(self._preview_row())
+
+    def _set_row(self, row: int | None) -> None:
+        if row == self._row:
+            return
+        self._row = row
+        self._update_sample()
+        self.sigSampleRow.emit(row)
+
+    def show_sample_again(self) -> None:
+        """Send the selected row's activations (or None) again, e.g. after something else
+        (live training) has filled the canvas meanwhile."""
+        sample = self.sample
+        self.sigSampleActivations.emit(None if sample is None else dict(sample.activations))
 
     def _update_sample(self, announce: bool = True) -> None:
         """Run the selected row through the network and send the activations (or None).
         ``announce``: say so in the status bar (a row was chosen, not the network edited)."""
-        row = self.selected_row()
+        row = self._row
         sample = None
         if row is not None and self.table is not None:
             try:
@@ -305,6 +349,7 @@ class DatasetPanel(QWidget):
         return True
 
     def _show_table(self, table: Table, path: str) -> None:
+        self._set_row(None)                  # a row of another table means nothing here
         self.table, self.path = table, path
         self.file_label.setText(f"<b>{Path(path).name}</b> — {table.m} rows, "
                                 f"{len(table.columns)} columns")
@@ -327,6 +372,7 @@ class DatasetPanel(QWidget):
         self._set_enabled(True)
 
     def _clear(self) -> None:
+        self._set_row(None)
         self.table = self.path = self.task = self.classes = None
         self.file_label.setText("No data bound. Choose a CSV, or drop one on the window.")
         self.file_label.setToolTip("")

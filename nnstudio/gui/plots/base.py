@@ -19,8 +19,9 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -90,10 +91,15 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, x: str | None = None
     return plot
 
 
+TITLE_SIZE = "10pt"
+
+
 def set_title(plot: pg.PlotItem, text: str | None) -> None:
     """Set a plot's title without letting a long one widen the plot (pyqtgraph makes a
     title's width the plot's minimum width; in a narrow dock that clips the plots beside
-    it). A title too long for the plot runs past its edges instead."""
+    it). A title too long for the plot is shortened with an ellipsis to the plot's width
+    (again whenever the plot is resized); the full text is the tooltip, and stays in
+    ``plot.titleLabel.text``."""
     label = plot.titleLabel
     if not getattr(label, "_nnstudio_capped", False):
         original = label.updateMin
@@ -104,14 +110,69 @@ def set_title(plot: pg.PlotItem, text: str | None) -> None:
             hints = getattr(label, "_sizeHint", None)
             if isinstance(hints, dict) and Qt.SizeHint.MinimumSize in hints:
                 hints[Qt.SizeHint.MinimumSize] = (10, hints[Qt.SizeHint.MinimumSize][1])
+                # the preferred width is the whole title's, shortened or not: a title
+                # shortened to fit must not make its plot narrower, and so on
+                full = getattr(label, "_nnstudio_full_width", None)
+                if full is not None and Qt.SizeHint.PreferredSize in hints:
+                    hints[Qt.SizeHint.PreferredSize] = (full, hints[Qt.SizeHint.PreferredSize][1])
 
         label.updateMin = update_min
         label._nnstudio_capped = True
+        label._nnstudio_eliding = False
+        label.geometryChanged.connect(lambda: _while_alive(_elide_title, label))
+    label._nnstudio_full = text
+    label._nnstudio_shown = text
+    label._nnstudio_full_width = None
     if text is None:
+        label.setToolTip("")
         plot.setTitle(None)
         return
-    plot.setTitle(text, size="10pt")
-    label.updateGeometry()
+    plot.setTitle(text, size=TITLE_SIZE)
+    label._nnstudio_full_width = label.itemRect().width()
+    label.updateMin()
+    _elide_title(label)
+
+
+def _while_alive(fit, item) -> None:
+    """``fit(item)`` on a resize, unless the item is being destroyed (its scene is torn
+    down: resizes come then too)."""
+    if shiboken6.isValid(item):
+        try:
+            fit(item)
+        except RuntimeError:                 # a part of it is gone already
+            pass
+
+
+def _elide_title(label) -> None:
+    """Show as much of the label's full title (plain text) as fits: centred over the plot
+    area, or, if longer, ending at its right edge and running left over the axis, and
+    shortened with an ellipsis if it is longer still."""
+    full = getattr(label, "_nnstudio_full", None)
+    if full is None or label._nnstudio_eliding:
+        return
+    rect = label.rect()
+    if rect.width() < 20:
+        return
+    plot = label.parentItem()
+    left = rect.left()
+    if plot is not None:
+        left = min(left, label.mapFromItem(plot, plot.boundingRect().topLeft()).x() + 2)
+    font = QFont(label.item.font())
+    font.setPointSizeF(float(TITLE_SIZE.removesuffix("pt")))
+    shown = QFontMetricsF(font).elidedText(full, Qt.TextElideMode.ElideRight,
+                                           rect.right() - left - 8)
+    label.setToolTip(full if shown != full else "")
+    if shown != label._nnstudio_shown:
+        label._nnstudio_eliding = True
+        try:
+            label.setText(shown)
+            label._nnstudio_shown = shown
+        finally:
+            label.text = full
+            label._nnstudio_eliding = False
+    bounds = label.itemRect()
+    if bounds.right() > rect.right():
+        label.item.moveBy(max(rect.right() - bounds.right(), left - bounds.left()), 0)
 
 
 def nice_limit(value: float, previous: float | None = None) -> float:
@@ -290,10 +351,69 @@ def decade_ticks(axis: pg.AxisItem, lo: float, hi: float, pixels: float = 200.0)
 
 
 def set_ticks(axis: pg.AxisItem, labels: list[str], max_labels: int = 40) -> None:
-    """Label integer positions 0..n-1 with ``labels`` (every k-th when there are many)."""
+    """Label integer positions 0..n-1 of a bottom axis with ``labels`` (every k-th when
+    there are many); see :func:`set_tick_labels`."""
     n = len(labels)
     step = max(1, int(np.ceil(n / max_labels)))
-    axis.setTicks([[(i, labels[i]) for i in range(0, n, step)], []])
+    set_tick_labels(axis, [(float(i), labels[i]) for i in range(0, n, step)])
+
+
+def set_tick_labels(axis: pg.AxisItem, ticks: list[tuple[float, str]]) -> None:
+    """Label a bottom axis at the given ``(position, text)`` ticks, each text shortened
+    with an ellipsis to the room between it and its neighbours (again whenever the axis
+    is resized; set the axis's range first), so no two labels run into each other."""
+    axis._nnstudio_labels = sorted(ticks)
+    axis._nnstudio_ticks = None
+    if not getattr(axis, "_nnstudio_fitting", False):
+        axis._nnstudio_fitting = True
+        axis.geometryChanged.connect(lambda: _while_alive(_fit_ticks, axis))
+    _fit_ticks(axis)
+
+
+def _fit_ticks(axis: pg.AxisItem) -> None:
+    ticks = axis._nnstudio_labels
+    lo, hi = axis.range
+    scale = axis.width() / max(hi - lo, 1e-9)           # pixels per unit
+    metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    shown = []
+    for i, (pos, text) in enumerate(ticks):
+        gaps = [abs(pos - ticks[j][0]) for j in (i - 1, i + 1) if 0 <= j < len(ticks)]
+        room = (min(gaps) * scale if gaps else axis.width()) - 8
+        if axis.width() > 1:
+            text = _shorten(metrics, text, room)
+        shown.append((pos, text))
+    if shown != axis._nnstudio_ticks:
+        axis._nnstudio_ticks = shown
+        axis.setTicks([shown, []])
+
+
+def _shorten(metrics: QFontMetricsF, text: str, room: float) -> str:
+    """``text`` if it fits in ``room`` pixels, else cut with an ellipsis; when so little
+    room is left that the ellipsis would hide nearly all, the first letters that fit
+    (at least one)."""
+    elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+    if elided == text or len(elided) > 3:
+        return elided
+    n = 1
+    while n < len(text) and metrics.horizontalAdvance(text[:n + 1]) <= room:
+        n += 1
+    return text[:n]
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that ends with an ellipsis when it is too narrow for
+    its text (the whole text is then its tooltip); ``text()`` is always the whole text."""
+
+    def paintEvent(self, event) -> None:
+        rect = self.contentsRect()
+        text = self.text()
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        tip = text if shown != text else ""
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
+                                  self.isEnabled(), shown, self.foregroundRole())
 
 
 class TrainingView(QWidget):
@@ -317,11 +437,11 @@ class TrainingView(QWidget):
         layout.setSpacing(2)
         header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
-        self.note = QLabel("")
+        self.note = ElidedLabel("")
         self.note.setObjectName("view-note")
         self.note.setWordWrap(False)
         self.note.setStyleSheet("color: #555;")
-        # a long note must never make the dock wider: it is cut instead
+        # a long note must never make the dock wider: it is shortened instead
         self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.note.setFixedHeight(self.note.fontMetrics().height() + 4)
         self.note.setMinimumWidth(20)

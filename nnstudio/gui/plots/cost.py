@@ -316,6 +316,9 @@ class CostView(TrainingView):
 
     def _show_accuracy(self, on: bool) -> None:
         self.acc_plot.setVisible(on)
+        # a hidden item keeps its room in a graphics layout: collapse its row too
+        self.acc_plot.setMaximumHeight(1e6 if on else 0)
+        self.graphics.ci.layout.setRowStretchFactor(1, 1 if on else 0)
         self.cost_plot.setLabel("bottom", "" if on else "epoch")
         self.cost_plot.getAxis("bottom").setStyle(showValues=not on)
 

@@ -45,6 +45,7 @@ class DataView(TrainingView):
         self.x_box, self.y_box = QComboBox(), QComboBox()
         for box, tip in ((self.x_box, "horizontal axis"), (self.y_box, "vertical axis")):
             box.setToolTip(f"The data column on the {tip}")
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.activated.connect(self._columns_chosen)
         self.axes_label = QLabel("plot")
         self.header.insertWidget(1, self.axes_label)

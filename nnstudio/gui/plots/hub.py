@@ -10,7 +10,10 @@ a normal machine and network, fewer when views are big or the machine slow. Skip
 lose nothing: views keep the newest frame, and the cost curve reads the history itself.
 
 The canvas is recoloured at most :data:`CANVAS_RATE` times a second, and only when a
-weight, gradient or activation changed enough to see.
+weight, gradient or activation changed enough to see. Neuron activations go to the canvas
+only while a run goes on and only for a sample the user chose
+(``controller.sample_chosen``): at rest the model holds the weights, and whoever shows the
+chosen row from the model (the dataset panel in the main window) fills the neurons.
 """
 
 from __future__ import annotations
@@ -81,7 +84,6 @@ class ViewHub(QObject):
             view.set_session(session)
         if self.canvas is not None and session is None:
             self.canvas.set_gradient_halo(None)
-            self.canvas.set_sample_activations(None)
 
     def set_plane(self, session) -> None:
         """Only the data view changes when other columns are chosen for its plane."""
@@ -190,7 +192,7 @@ class ViewHub(QObject):
             return
         layout = frame.inspect_key
         activations = None
-        if layout is not None:
+        if layout is not None and frame.running and getattr(self.controller, "sample_chosen", True):
             from nnstudio.gui.training.session import NeuronProbe
 
             if self.probe is None or self.probe.row != layout.selected_row:

@@ -22,7 +22,8 @@ from PySide6.QtCore import Qt
 
 from nnstudio.core.metrics import confusion_matrix
 from nnstudio.gui.plots.base import (CLASS_COLORS, TrainingView, cache_static, class_color,
-                                     set_ticks, set_title, style_plot, unchanged)
+                                     set_tick_labels, set_ticks, set_title, style_plot,
+                                     unchanged)
 
 MAX_CELL_TEXTS = 12   # confusion matrices bigger than this show colours only
 
@@ -80,8 +81,8 @@ class OutputsView(TrainingView):
                                       None, what)
         self.sample_plot.setYRange(0, 1.05, padding=0)
         self.sample_plot.getViewBox().setMouseEnabled(x=False, y=False)
-        set_ticks(self.sample_plot.getAxis("bottom"), names)
         self.sample_plot.setXRange(-0.6, K - 0.4, padding=0)
+        set_ticks(self.sample_plot.getAxis("bottom"), names)
         self.bars = pg.BarGraphItem(x=np.arange(K), height=np.zeros(K), width=0.7,
                                     brushes=[pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(K)],
                                     pens=[pg.mkPen(None)] * K)
@@ -103,8 +104,9 @@ class OutputsView(TrainingView):
         self.confusion_plot.addItem(self.confusion_image)
         self.confusion_plot.setXRange(0, K, padding=0)
         self.confusion_plot.setYRange(0, K, padding=0)
-        for axis in ("bottom", "left"):
-            self.confusion_plot.getAxis(axis).setTicks([[(k + 0.5, names[k]) for k in range(K)], []])
+        self.confusion_plot.getAxis("left").setTicks([[(k + 0.5, names[k]) for k in range(K)], []])
+        set_tick_labels(self.confusion_plot.getAxis("bottom"),
+                        [(k + 0.5, names[k]) for k in range(K)])
         if K <= MAX_CELL_TEXTS:
             for r in range(K):
                 for c in range(K):
@@ -138,7 +140,7 @@ class OutputsView(TrainingView):
                 ticks.append((idx.mean() + 0.5, f"true {names[k]}"))
                 if idx[0] > 0:
                     self.heat_plot.addItem(pg.InfiniteLine(idx[0], angle=90, pen=pg.mkPen("w", width=1)))
-        self.heat_plot.getAxis("bottom").setTicks([ticks, []])
+        set_tick_labels(self.heat_plot.getAxis("bottom"), ticks)
         self.selected_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff3030", width=1))
         self.selected_line.setVisible(False)
         self.heat_plot.addItem(self.selected_line)
@@ -193,6 +195,8 @@ class OutputsView(TrainingView):
             self.bars.setOpts(height=sample)
             self.true_marker.setData([true], [min(sample[true] + 0.04, 1.0)])
             self.true_text.setPos(true, min(sample[true] + 0.1, 1.04))
+            # over the first (last) bar the label leans right (left), inside the plot
+            self.true_text.setAnchor((0.25 if true == 0 else 0.75 if true == K - 1 else 0.5, 1.0))
         part = ("training", "validation", "test")[int(self._parts[layout.selected_row])]
         predicted = int(np.argmax(sample))
         names = session.class_names

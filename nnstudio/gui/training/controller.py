@@ -14,17 +14,24 @@ States: ``"idle"`` (no worker), ``"paused"`` (a worker waits for commands), ``"r
 
 Signals
 -------
-=========================  ===========================================================
-``sigState(str)``          idle / paused / running
-``sigSession(object)``     a new :class:`~nnstudio.gui.training.session.Session` (None
-                           when there is none): views lay themselves out again
-``sigFrame(object)``       a :class:`~nnstudio.gui.training.worker.Frame` to show
-``sigHistory()``           the history was replaced (new project, reset, undo)
-``sigMessage(str, str)``   (level, text): ``info``, ``warning`` (divergence, stop rule)
-                           or ``error`` (cannot train: the text says why and what to do)
-``sigSettings(object)``    the project's :class:`TrainingSettings` changed (edit, undo)
-``sigLayout(object)``      a new :class:`~nnstudio.gui.training.session.InspectLayout`
-=========================  ===========================================================
+===========================  ===========================================================
+``sigState(str)``            idle / paused / running
+``sigSession(object)``       a new :class:`~nnstudio.gui.training.session.Session` (None
+                             when there is none): views lay themselves out again
+``sigFrame(object)``         a :class:`~nnstudio.gui.training.worker.Frame` to show
+``sigHistory()``             the history was replaced (new project, reset, undo)
+``sigMessage(str, str)``     (level, text): ``info``, ``warning`` (divergence, stop rule)
+                             or ``error`` (cannot train: the text says why and what to do)
+``sigSettings(object)``      the project's :class:`TrainingSettings` changed (edit, undo)
+``sigLayout(object)``        a new :class:`~nnstudio.gui.training.session.InspectLayout`
+``sigSampleChosen(object)``  the data row the user chose to inspect (a click on a point,
+                             a bar, a table row), or None when the choice was cleared
+===========================  ===========================================================
+
+The inspected sample: the views always show one data row (:attr:`selected_row`, the
+first row until one is chosen); :attr:`sample_chosen` says whether the user chose it, in
+which case the canvas fills its neurons with their activations on it and the dataset
+panel highlights it.
 """
 
 from __future__ import annotations
@@ -178,6 +185,7 @@ class TrainingController(QObject):
     sigMessage = Signal(str, str)
     sigSettings = Signal(object)
     sigLayout = Signal(object)
+    sigSampleChosen = Signal(object)
 
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -188,6 +196,8 @@ class TrainingController(QObject):
         self.layout: InspectLayout | None = None
         self.latest: Frame | None = None
         self.selected_row = 0
+        #: the user chose :attr:`selected_row` (else it is just the views' default)
+        self.sample_chosen = False
         self.plane_columns: tuple[str, ...] | None = None
         self._box: TrainerBox | None = None        # GUI-owned while no worker runs
         self._worker: TrainingWorker | None = None
@@ -329,16 +339,26 @@ class TrainingController(QObject):
             return
         self.document.undo_stack.push(SetTrainingSettings(self, settings, text))
 
-    def select_sample(self, row: int) -> None:
-        """Show the outputs of data row ``row`` (file order) in the outputs view."""
-        if self.session is None:
-            self.selected_row = max(0, int(row))
+    def select_sample(self, row: int | None) -> None:
+        """Inspect data row ``row`` (0-based, file order): its outputs in the outputs view,
+        its activations on the canvas. None clears the choice (the views keep showing the
+        row they show, the canvas shows no activations)."""
+        if row is None:
+            if self.sample_chosen:
+                self.sample_chosen = False
+                self.sigSampleChosen.emit(None)
             return
-        row = int(np.clip(row, 0, self.session.prepared.m - 1))
-        if row == self.selected_row:
+        row = max(0, int(row))
+        if self.session is not None:
+            row = int(min(row, self.session.prepared.m - 1))
+        changed = row != self.selected_row
+        if not changed and self.sample_chosen:
             return
         self.selected_row = row
-        self._send_inspect()
+        self.sample_chosen = True
+        if changed and self.session is not None:
+            self._send_inspect()
+        self.sigSampleChosen.emit(row)
 
     def set_plane_columns(self, columns: tuple[str, ...]) -> None:
         """Which data columns the data view plots (the others are held at their mean)."""
@@ -432,8 +452,11 @@ class TrainingController(QObject):
         self._signature = training_signature(self.document.network)
         self._base = self.document.network.parameters()
         self.session = session
-        self.selected_row = int(min(max(self.selected_row, 0), session.prepared.m - 1))
+        row = int(min(max(self.selected_row, 0), session.prepared.m - 1))
+        clipped, self.selected_row = row != self.selected_row, row
         self._inspect_rows, self.layout = session.inspect_rows(self.selected_row)
+        if clipped and self.sample_chosen:      # fewer rows than before: the last one
+            self.sigSampleChosen.emit(row)
         self.latest = None
         self._last_serial = 0
         self.sigSession.emit(session)
@@ -633,11 +656,14 @@ class TrainingController(QObject):
         self.session = None
         self.layout = None
         self.selected_row = 0
+        chosen, self.sample_chosen = self.sample_chosen, False
         self.plane_columns = None
         self._set_state(IDLE)
         self.sigSession.emit(None)
         self.sigHistory.emit()
         self.sigSettings.emit(self.settings)
+        if chosen:
+            self.sigSampleChosen.emit(None)
         QTimer.singleShot(0, self, lambda: self.prepare(quiet=True))
 
     def _settings_applied(self, settings: TrainingSettings) -> None:

@@ -1,16 +1,20 @@
-"""Put training into the main window: one call, :func:`install_training`.
+"""Put training into the main window: one call, :func:`install_training` (the main window
+makes it itself; the result is ``window.training``, and a second call returns it).
 
 It needs of the window only ``document`` (the :class:`~nnstudio.gui.document.Document`),
 ``view`` (the canvas), ``training_dock`` (the empty dock reserved for training) and the
-QMainWindow API. It adds:
+QMainWindow API; a ``dataset_panel`` and ``dataset_dock``, if there, are joined in. It adds:
 
 * the Training panel (buttons, status, messages, hyperparameters) in ``training_dock``;
 * five view docks: Cost, Weights, Gradients (bottom), Data and Outputs (right);
 * a Training menu and toolbar (Train/Pause on Space, Step batch, Step epoch, Reset
   weights) and the docks' toggles in the View menu;
-* on the canvas: Space tapped (not held to pan) trains/pauses; hovering a hidden neuron
-  shows its output in the Data view; live weights, gradient halos and the selected
-  sample's activations;
+* on the canvas: Space tapped (not held to pan) trains/pauses (elsewhere Space is the
+  Train/Pause shortcut, except on a focused button, check box list or combo box); hovering
+  a hidden neuron shows its output in the Data view; live weights, gradient halos and the
+  chosen sample's activations;
+* one inspected sample: a row chosen in the dataset panel is the sample the views inspect,
+  and a point or column clicked in a view is selected in the dataset panel;
 * closing the window pauses training (the learned weights come back to the model, so the
   "save changes?" question covers them) and ends the worker thread.
 """
@@ -19,11 +23,13 @@ from __future__ import annotations
 
 import time
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox,
+                               QDockWidget, QMainWindow, QToolBar)
 
 from nnstudio.gui.plots.base import configure_pyqtgraph
-from nnstudio.gui.training.controller import TrainingController
+from nnstudio.gui.training.controller import RUNNING, TrainingController
 from nnstudio.gui.training.gcguard import collector
 from nnstudio.gui.training.panel import TrainingActions, TrainingPanel
 
@@ -69,10 +75,12 @@ class TrainingUI(QObject):
 
         self.hub = ViewHub(self.controller, self.views, canvas=window.view, parent=self)
         self.data.sigPlaneColumns.connect(self._plane_columns)
+        self._link_dataset_panel(getattr(window, "dataset_panel", None))
 
         self._menus()
         self._filter = _WindowFilter(self)
         window.installEventFilter(self._filter)
+        self._space_keeper = _SpaceForWidgets(window, self)
         window.view.installEventFilter(self._filter)
         window.view.viewport().installEventFilter(self._filter)
         window.destroyed.connect(self._window_destroyed)
@@ -108,16 +116,20 @@ class TrainingUI(QObject):
         self.apply_sizes()
 
     def apply_sizes(self) -> None:
-        """Give the plots room: the bottom row about a third of the height, the right
-        column a third of the width (again once the window is shown: docks are laid out
-        only then)."""
+        """The default sizes: the bottom row about a third of the height, the right
+        column under a third of the width, the training panel wide enough for its
+        buttons. The window calls this once it is shown (docks are laid out only then)
+        unless it restored a saved layout, and on Reset Layout."""
         w, d = self.window, self.docks
         width, height = max(w.width(), 800), max(w.height(), 600)
-        w.resizeDocks([w.training_dock, d["Cost"], d["Weights"]],
-                      [int(width * 0.25), int(width * 0.25), int(width * 0.25)],
-                      Qt.Orientation.Horizontal)
+        right = int(width * 0.28)
+        w.resizeDocks([d["Data"]], [right], Qt.Orientation.Horizontal)
         w.resizeDocks([w.training_dock], [int(height * 0.36)], Qt.Orientation.Vertical)
-        w.resizeDocks([d["Data"]], [int(width * 0.28)], Qt.Orientation.Horizontal)
+        row = width - right
+        panel = min(max(self.panel.buttons_width() + 8, int(row * 0.3)), int(row * 0.4))
+        plots = (row - panel) // 2
+        w.resizeDocks([w.training_dock, d["Cost"], d["Weights"]], [panel, plots, plots],
+                      Qt.Orientation.Horizontal)
         w.resizeDocks([d["Data"], d["Outputs"]], [int(height * 0.5), int(height * 0.4)],
                       Qt.Orientation.Vertical)
 
@@ -144,12 +156,37 @@ class TrainingUI(QObject):
         bar.addActions(self.actions.all())
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+        toggles = [dock.toggleViewAction() for dock in self.docks.values()]
         for action in w.menuBar().actions():
             if action.menu() is not None and action.text().replace("&", "") == "View":
                 view_menu = action.menu()
-                view_menu.addSeparator()
-                for dock in self.docks.values():
-                    view_menu.addAction(dock.toggleViewAction())
+                # with the other panels' toggles, before the window's Reset Layout
+                reset = getattr(w, "act_reset_layout", None)
+                if reset is not None and reset in view_menu.actions():
+                    view_menu.insertActions(reset, toggles)
+                    view_menu.insertSeparator(reset)
+                else:
+                    view_menu.addSeparator()
+                    view_menu.addActions(toggles)
+
+    def _link_dataset_panel(self, panel) -> None:
+        """One inspected sample: a row chosen in the dataset panel's table is the sample the
+        training views inspect, and a sample chosen in a view (a point, a bar) is selected
+        in the table. At rest the panel fills the canvas's neurons from the model; while a
+        run goes on the hub does, from the live weights; when it stops, the panel again."""
+        if panel is None or not hasattr(panel, "sigSampleRow"):
+            return
+        controller = self.controller
+        self._dataset_panel = panel
+        panel.sigSampleRow.connect(controller.select_sample)
+        controller.sigSampleChosen.connect(panel.select_row)
+        controller.sigState.connect(self._state_for_panel)
+        if panel.selected_row() is not None:
+            controller.select_sample(panel.selected_row())
+
+    def _state_for_panel(self, state: str) -> None:
+        if state != RUNNING:          # the live activations end: the model's are the truth
+            self._dataset_panel.show_sample_again()
 
     # ---------------------------------------------------------- behaviour
     def _plane_columns(self, columns: tuple) -> None:
@@ -185,6 +222,42 @@ def _new_menu(window, title: str):
     return QMenu(title, window)
 
 
+#: Widgets for which Space is a key of their own: it presses a button, toggles a check box
+#: or a list item, opens a combo box. With the focus on one of them, Space is theirs, not
+#: Train/Pause. (Text fields take it by themselves.)
+SPACE_WIDGETS = (QAbstractButton, QComboBox, QAbstractItemView)
+
+
+class _SpaceForWidgets(QObject):
+    """Leaves Space to the focused widget when it uses Space itself (see
+    :data:`SPACE_WIDGETS`): the Train/Pause shortcut is window-wide, and would otherwise
+    take the key from a focused button or combo box."""
+
+    def __init__(self, window, parent: QObject) -> None:
+        super().__init__(parent)
+        self.window = window
+        self._watched = None
+        app = QApplication.instance()
+        app.focusChanged.connect(self._focus_changed)
+        self._focus_changed(None, app.focusWidget())
+
+    def _focus_changed(self, _old, new) -> None:
+        watched, self._watched = self._watched, None
+        if watched is not None and shiboken6.isValid(watched):
+            watched.removeEventFilter(self)
+        if new is not None and isinstance(new, SPACE_WIDGETS) and shiboken6.isValid(self.window) \
+                and self.window.isAncestorOf(new):
+            new.installEventFilter(self)
+            self._watched = new
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            event.accept()                 # no shortcut: the key goes to the widget
+            return True
+        return False
+
+
 class _WindowFilter(QObject):
     """Close of the window, Space taps and hovering on the canvas."""
 
@@ -193,7 +266,6 @@ class _WindowFilter(QObject):
         self.ui = ui
         self._space_down: float | None = None
         self._dragged = False
-        self._sized = False
 
     def eventFilter(self, obj, event) -> bool:
         ui = self.ui
@@ -201,9 +273,6 @@ class _WindowFilter(QObject):
         if obj is ui.window:
             if kind == QEvent.Type.Close:
                 ui.shutdown()                 # the learned weights reach the model first
-            elif kind == QEvent.Type.Show and not self._sized:
-                self._sized = True
-                QTimer.singleShot(0, ui, ui.apply_sizes)
             return False
         view = ui.window.view
         if obj is view:
@@ -239,5 +308,12 @@ class _WindowFilter(QObject):
 
 
 def install_training(window: QMainWindow) -> TrainingUI:
-    """Add training (panel, views, menu, toolbar, canvas hooks) to ``window``."""
-    return TrainingUI(window)
+    """Add training (panel, views, menu, toolbar, canvas hooks) to ``window``, once: it
+    becomes ``window.training``, and a window that has it already gets the same one back
+    (the main window installs training itself)."""
+    existing = getattr(window, "training", None)
+    if isinstance(existing, TrainingUI) and existing.window is window:
+        return existing
+    ui = TrainingUI(window)
+    window.training = ui
+    return ui

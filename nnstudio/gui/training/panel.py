@@ -86,6 +86,7 @@ class TrainingPanel(QWidget):
         self.train_button.setStyleSheet("QToolButton { font-weight: bold; }")
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self._buttons_layout = buttons
 
         self.status = QLabel("Not trained yet")
         self.status.setObjectName("training-status")
@@ -126,6 +127,11 @@ class TrainingPanel(QWidget):
         controller.sigFrame.connect(self._frame)
         controller.sigState.connect(self._state)
         controller.sigSession.connect(lambda s: self._state(controller.state))
+
+    def buttons_width(self) -> int:
+        """The width the panel needs to show its buttons without shortening their text."""
+        margins = self.layout().contentsMargins()
+        return self._buttons_layout.sizeHint().width() + margins.left() + margins.right()
 
     def show_message(self, level: str, text: str) -> None:
         self.message.setText(text)
