@@ -116,14 +116,20 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
 
 # ----------------------------------------------------------------------------- parsing
-def _positive_int(text: str) -> int:
+def _whole(text: str, minimum: int) -> int:
+    """A whole number of at least ``minimum``, or an argparse error that says why."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < minimum:
+        what = "0 or more" if minimum == 0 else f"at least {minimum}"
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
 
 
 def _epochs(text: str) -> int:
@@ -135,13 +141,7 @@ def _epochs(text: str) -> int:
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+    return _whole(text, 0)
 
 
 def _number(text: str) -> float:
