@@ -50,6 +50,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.core.graph import ACTIVATIONS
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -64,7 +65,8 @@ COMMANDS = ("new", "train", "eval", "predict", "solve", "gradcheck", "check", "i
 MAX_NEURONS = 100_000
 MAX_CONNECTIONS = 2_000_000
 MAX_EPOCHS = 10_000_000
-HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
+#: every activation but softmax, which couples an output group and has no place in a hidden layer
+HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
 OUTPUTS = ("linear", "sigmoid", "softmax", "ova")
 LOSS_NAMES = {
     "mse": "mean squared error",

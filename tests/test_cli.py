@@ -21,6 +21,8 @@ import sys
 import numpy as np
 import pytest
 
+from cli_runner import ok, run
+
 from nnstudio import cli
 from nnstudio.core.fileformat import load_project
 
@@ -39,18 +41,6 @@ def samples(tmp_path) -> pathlib.Path:
     folder = tmp_path / "sample_data"
     shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return folder
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def ok(capsys, *args) -> str:
-    code, out, err = run(capsys, *args)
-    assert code == 0, err
-    return out
 
 
 # --------------------------------------------------------------- independent forward pass

@@ -17,7 +17,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from nnstudio import cli
+from cli_runner import ok, run
+
 from nnstudio.core.fileformat import load_project, save_project
 from nnstudio.core.graph import Network, layered
 from nnstudio.core.settings import Project, TrainingSettings
@@ -31,18 +32,6 @@ from nnstudio.core.workflow import (
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_data"
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def ok(capsys, *args) -> str:
-    code, out, err = run(capsys, *args)
-    assert code == 0, err
-    return out
 
 
 def zero_weight_file(path, sizes, output, **settings) -> pathlib.Path:

@@ -4,7 +4,8 @@ and a main window opened on the built-in sample."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+from qt_dialogs import record_message_boxes
 
 
 @pytest.fixture(autouse=True)
@@ -19,17 +20,7 @@ def settings_dir(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def messages(monkeypatch):
     """Every message box the app shows, as (kind, title, text), instead of a modal dialog."""
-    shown: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("warning", "critical", "information", "question", "about"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return shown
+    return record_message_boxes(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

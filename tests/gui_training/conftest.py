@@ -8,7 +8,7 @@ import os
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QMessageBox
+from qt_dialogs import record_message_boxes
 
 from nnstudio.core.graph import layered
 from nnstudio.core.settings import DataBinding, Project, TrainingSettings
@@ -41,17 +41,7 @@ def no_dangling_threads(qapp):
 @pytest.fixture(autouse=True)
 def no_message_boxes(monkeypatch):
     """Message boxes are recorded, never shown (a modal box would hang a test)."""
-    shown: list[tuple[str, str, str]] = []
-
-    def recorder(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
-    return shown
+    return record_message_boxes(monkeypatch)
 
 
 def _xor_project(sample_data, **settings) -> Project:
