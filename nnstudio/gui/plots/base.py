@@ -20,10 +20,10 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (QFileDialog, QGraphicsPathItem, QHBoxLayout, QLabel, QMenu,
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 #: Seconds between two changes of a view's note line while training.
 NOTE_INTERVAL = 0.25
@@ -191,14 +191,18 @@ def nice_limit(value: float, previous: float | None = None) -> float:
 
 
 def cache_static(scene) -> None:
-    """Draw axes, titles and legends from cached pixmaps: they change rarely, and redrawing
-    their text every frame was most of a plot's painting time (and painting holds the
-    GIL, so it is time taken from training)."""
-    from PySide6.QtWidgets import QGraphicsItem
+    """Draw axes, titles, legends and text from cached pixmaps: they change rarely, and
+    redrawing their text every frame was most of a plot's painting time (and painting
+    holds the GIL, so it is time taken from training). A cached item's children are not
+    cached with it, so the legend's line samples and the text items inside labels are
+    cached one by one. Call again after adding legend entries or text."""
+    from pyqtgraph.graphicsItems.LegendItem import ItemSample
+    from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem
 
     mode = QGraphicsItem.CacheMode.DeviceCoordinateCache
     for item in scene.items():
-        if isinstance(item, (pg.AxisItem, pg.LabelItem, pg.LegendItem)):
+        if isinstance(item, (pg.AxisItem, pg.LabelItem, pg.LegendItem, ItemSample,
+                             QGraphicsTextItem)):
             item.setCacheMode(mode)
 
 
@@ -224,14 +228,20 @@ class Range:
     only now and then, not at every frame: it grows to the next 1-2-5 step when the data
     leaves it and shrinks when the data uses less than ``1/shrink`` of it."""
 
-    def __init__(self, shrink: float = 4.0, steps=COARSE_STEPS) -> None:
+    def __init__(self, shrink: float = 4.0, steps=COARSE_STEPS, settle: int = 0) -> None:
         self.lo: float | None = None
         self.hi: float | None = None
         self.shrink = shrink
         self.steps = steps
+        #: :meth:`decades` shrinks the range only after the data has been narrow for this
+        #: many fits in a row (values that swing by decades would otherwise make the range,
+        #: and the axis with it, jump back and forth)
+        self.settle = settle
+        self._narrow = 0
 
     def reset(self) -> None:
         self.lo = self.hi = None
+        self._narrow = 0
 
     def linear(self, lo: float, hi: float, zero: bool = True) -> bool:
         """Fit [lo, hi] (from 0 when ``zero``); True if the range changed. Grows to take
@@ -259,14 +269,18 @@ class Range:
     def decades(self, lo: float, hi: float) -> bool:
         """Fit [lo, hi] given as log10 values, in whole decades; True if changed. The range
         only grows (noisy values would make it jump every frame) until it is more than
-        four decades wider than the data, then fits the data again."""
+        four decades wider than the data (for more than :attr:`settle` fits in a row),
+        then fits the data again."""
         if not (np.isfinite(lo) and np.isfinite(hi)):
             return False
         fit_lo, fit_hi = float(np.floor(lo)), float(np.ceil(hi))
         if fit_hi - fit_lo < 2:                 # one decade crowds a log axis with labels
             fit_lo = fit_hi - 2
-        if self.lo is None or (self.hi - self.lo) - (fit_hi - fit_lo) > 4:
+        narrow = self.lo is not None and (self.hi - self.lo) - (fit_hi - fit_lo) > 4
+        self._narrow = self._narrow + 1 if narrow else 0
+        if self.lo is None or (narrow and self._narrow > self.settle):
             new_lo, new_hi = fit_lo, fit_hi
+            self._narrow = 0
         else:
             new_lo, new_hi = min(self.lo, fit_lo), max(self.hi, fit_hi)
         changed = (new_lo, new_hi) != (self.lo, self.hi)
@@ -414,6 +428,130 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
                                   self.isEnabled(), shown, self.foregroundRole())
+
+
+class LiveCurve(pg.PlotCurveItem):
+    """A :class:`pyqtgraph.PlotCurveItem` for a curve that changes every frame, with a
+    cheaper bounding rectangle. Qt asks for an item's bounding rectangle several times per
+    update; the stock one recomputes the data bounds (with warning filters) and the size of
+    a pixel through the device transform after every ``setData``: 57 us of the GUI thread
+    (which holds the GIL the training thread needs), against 3.5 us here. The pixel
+    padding is taken once per view change (``viewTransformChanged``), the data bounds once
+    per ``setData``, with NaN ignored (``fmin``/``fmax``) as ``connect="finite"`` draws."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._pad: tuple[float, float] | None = None
+        super().__init__(*args, **kwargs)
+
+    def viewTransformChanged(self) -> None:
+        self._pad = None
+        super().viewTransformChanged()
+
+    def setPen(self, *args, **kwargs) -> None:
+        self._pad = None                   # the padding depends on the pen's width
+        super().setPen(*args, **kwargs)
+
+    def boundingRect(self) -> QRectF:
+        rect = self._boundingRect
+        if rect is not None:
+            return rect
+        x, y = self.xData, self.yData
+        if x is None or y is None or not len(x) or not len(y):
+            return QRectF()
+        with np.errstate(invalid="ignore"):
+            x0, x1 = float(np.fmin.reduce(x)), float(np.fmax.reduce(x))
+            y0, y1 = float(np.fmin.reduce(y)), float(np.fmax.reduce(y))
+        if not all(np.isfinite((x0, x1, y0, y1))):
+            return super().boundingRect()   # infinities or no finite point: the careful way
+        fill = self.opts["fillLevel"]
+        if fill is not None and fill != "enclosed":
+            y0, y1 = min(y0, fill), max(y1, fill)
+        pad = self._pad
+        if pad is None:
+            px, py = self.pixelVectors()
+            if px is None or py is None:   # not on screen yet: no padding, not cached
+                pad = (0.0, 0.0)
+            else:
+                width = self.pixelPadding()
+                pad = self._pad = (px.length() * width, py.length() * width)
+        rect = QRectF(x0 - pad[0], y0 - pad[1], x1 - x0 + 2 * pad[0], y1 - y0 + 2 * pad[1])
+        self._boundingRect = rect
+        return rect
+
+
+class PathCurve(QGraphicsPathItem):
+    """A line (or filled steps) that Qt draws on its own: a ``QGraphicsPathItem`` with the
+    points turned into a path by pyqtgraph's ``arrayToQPath``. A pyqtgraph curve is a
+    Python item: Qt calls back into Python (and so takes the GIL from the training thread)
+    to ask its size and to paint it, every frame; this one is painted and measured in C++
+    while training goes on. Its pen is a one-pixel hairline (width 0), whose bounding
+    rectangle is the points' own, so it stays cheap at any axis scale.
+
+    ``getData()`` returns what ``setData`` was given. For a legend entry, use
+    :meth:`legend_sample` (pyqtgraph's legend reads a pyqtgraph item's style).
+    """
+
+    def __init__(self, color: str, fill=None, parent=None) -> None:
+        """``color``: the line's; ``fill``: the steps' brush (anything ``pg.mkBrush``
+        takes), or None for a plain line."""
+        super().__init__(parent)
+        pen = QPen(QColor(color))
+        pen.setWidthF(0)                      # cosmetic hairline: 1 pixel at any scale
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self.color = color
+        self.fill = fill
+        if fill is not None:
+            self.setBrush(pg.mkBrush(fill))
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+
+    def setData(self, x, y, fill_level: float | None = None) -> None:
+        """Draw the points (x, y) joined by lines, skipping non-finite ones. With
+        ``fill_level``, ``x`` holds the ``len(y) + 1`` edges of steps (pyqtgraph's
+        ``stepMode="center"``), filled down to ``fill_level``."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        self._x, self._y = x, y
+        if not len(y):
+            self.setPath(QPainterPath())
+            return
+        if fill_level is not None:
+            xs = np.repeat(x, 2)
+            ys = np.concatenate([[fill_level], np.repeat(y, 2), [fill_level]])
+            path = pg.arrayToQPath(xs, ys, connect="all", finiteCheck=False)
+            path.closeSubpath()
+        else:
+            finite = bool(np.isfinite(y).all() and np.isfinite(x).all())
+            path = pg.arrayToQPath(x, y, connect="all" if finite else "finite",
+                                   finiteCheck=not finite)
+        self.setPath(path)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x, self._y
+
+    def legend_sample(self) -> pg.PlotDataItem:
+        """A stand-in with this curve's style, for ``LegendItem.addItem``."""
+        return pg.PlotDataItem(pen=pg.mkPen(self.color, width=1),
+                               fillLevel=0 if self.fill is not None else None,
+                               fillBrush=pg.mkBrush(self.fill) if self.fill is not None else None)
+
+
+class LiveScatter(pg.ScatterPlotItem):
+    """A :class:`pyqtgraph.ScatterPlotItem` that remembers its bounding rectangle. The stock
+    one recomputes it (data bounds and pixel size) at every one of Qt's many calls, 24 us
+    each, about 14 times a frame. pyqtgraph replaces its ``bounds`` list whenever the
+    points, their sizes or the view change, so the rectangle is kept while that list is
+    the same object."""
+
+    _rect_for = None
+    _rect = None
+
+    def boundingRect(self) -> QRectF:
+        if self._rect_for is not self.bounds:
+            self._rect = super().boundingRect()
+            self._rect_for = self.bounds
+        return self._rect
 
 
 class TrainingView(QWidget):

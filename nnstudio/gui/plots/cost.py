@@ -15,11 +15,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem
 
-from nnstudio.gui.plots.base import (GROWTH_STEPS, OPTIMUM_COLOR, TRAIN_COLOR, VAL_COLOR, Range,
-                                     TrainingView, cache_static, decade_ticks, decimate,
-                                     style_plot)
+from nnstudio.gui.plots.base import (GROWTH_STEPS, OPTIMUM_COLOR, TRAIN_COLOR, VAL_COLOR,
+                                     LiveScatter, PathCurve, Range, TrainingView, cache_static,
+                                     decade_ticks, decimate, style_plot)
 
 _FIELDS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy")
 TINY = 1e-300
@@ -144,8 +144,11 @@ class CostView(TrainingView):
         legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.train_curve = self._curve(self.cost_plot, TRAIN_COLOR, "training")
         self.val_curve = self._curve(self.cost_plot, VAL_COLOR, "validation")
-        self.best_marker = pg.ScatterPlotItem(size=13, symbol="star", pen=pg.mkPen("#7a3d00"),
+        self._samples = (self.train_curve.legend_sample(), self.val_curve.legend_sample())
+        self.best_marker = LiveScatter(size=13, symbol="star", pen=pg.mkPen("#7a3d00"),
                                               brush=pg.mkBrush(VAL_COLOR))
+        # one star that moves now and then: drawn from a cached pixmap between moves
+        self.best_marker.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.cost_plot.addItem(self.best_marker)
         self.optimum_line = pg.InfiniteLine(
             angle=0, pen=pg.mkPen(OPTIMUM_COLOR, width=1, style=Qt.PenStyle.DashLine),
@@ -182,16 +185,15 @@ class CostView(TrainingView):
         self._set_optimum(None)
         self._show_accuracy(False)
         self._best_epoch: int | None = None
+        self._best_shown: tuple[float, float] | None = None
         self.set_note(now=True, text="Cost per epoch: press Train")
 
     @staticmethod
-    def _curve(plot: pg.PlotItem, color: str, name: str | None) -> pg.PlotCurveItem:
-        # width 1: an antialiased line of width 2 takes 25 times as long to draw
-        # a PlotCurveItem: its setData is 5 times cheaper than a PlotDataItem's; log
-        # scale is then done here (values as log10, the axis labels powers of ten)
-        curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite",
-                                 skipFiniteCheck=True)
-        plot.addItem(curve)
+    def _curve(plot: pg.PlotItem, color: str, name: str | None) -> PathCurve:
+        # drawn by Qt alone (see PathCurve); log scale is done here (values as log10,
+        # the axis labels powers of ten)
+        curve = PathCurve(color)
+        plot.addItem(curve, ignoreBounds=True)
         return curve
 
     # ---------------------------------------------------------- protocol
@@ -208,12 +210,13 @@ class CostView(TrainingView):
         the optimum."""
         legend = self.legend
         legend.clear()
-        legend.addItem(self.train_curve, "training")
+        legend.addItem(self._samples[0], "training")
         if self._has_val:
-            legend.addItem(self.val_curve, "validation")
+            legend.addItem(self._samples[1], "validation")
             legend.addItem(self.best_marker, "best validation")
         if self.optimum is not None:
             legend.addItem(self._optimum_legend, "normal equation optimum")
+        cache_static(self.graphics.scene())
 
     def set_settings(self, settings) -> None:
         changed = self.settings is None or (settings.l1, settings.l2) != (self.settings.l1, self.settings.l2)
@@ -305,14 +308,20 @@ class CostView(TrainingView):
                              self.cost_plot.getViewBox().height())
 
     def _show_best(self, best: tuple[float, float] | None) -> None:
-        if best is None:
+        # a scatter's setData costs 0.1 ms: only when the marker moves
+        where = None
+        if best is not None:
+            epoch, cost = best
+            where = (epoch, math.log10(max(cost, TINY)) if self._log else cost)
+        if where == self._best_shown:
+            return
+        self._best_shown = where
+        if where is None:
             self.best_marker.setData([], [])
             self._best_epoch = None
-            return
-        epoch, cost = best
-        y = math.log10(max(cost, TINY)) if self._log else cost
-        self.best_marker.setData([epoch], [y])
-        self._best_epoch = int(epoch)
+        else:
+            self.best_marker.setData([where[0]], [where[1]])
+            self._best_epoch = int(where[0])
 
     def _show_accuracy(self, on: bool) -> None:
         self.acc_plot.setVisible(on)

@@ -24,9 +24,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel
 
-from nnstudio.gui.plots.base import (CLASS_COLORS, TrainingView, cache_static, class_rgb,
-                                     diverging_colormap, sequential_colormap, set_title,
-                                     style_plot, unchanged)
+from nnstudio.gui.plots.base import (CLASS_COLORS, LiveCurve, LiveScatter, TrainingView,
+                                     cache_static, class_rgb, diverging_colormap,
+                                     sequential_colormap, set_title, style_plot, unchanged)
 from nnstudio.gui.training.session import NeuronProbe
 
 SYMBOLS = {0: "o", 1: "t", 2: "s"}          # training, validation, test
@@ -59,14 +59,16 @@ class DataView(TrainingView):
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
         self.curves: list[pg.PlotCurveItem] = []
-        self.points = pg.ScatterPlotItem(size=8, hoverable=True, tip=None)
+        self.points = LiveScatter(size=8, hoverable=True, tip=None)
         self.points.sigClicked.connect(self._point_clicked)
         # the points never change during a run: draw them from a cached pixmap
         self.points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.points)
-        self.selected = pg.ScatterPlotItem(size=17, symbol="o", pen=pg.mkPen("#ff2020", width=2.5),
+        self.selected = LiveScatter(size=17, symbol="o", pen=pg.mkPen("#ff2020", width=2.5),
                                            brush=pg.mkBrush(None))
+        self.selected.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.selected)
+        self._selected_shown: tuple[float, float] | None = None
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 150))   # the points show through
         self.colorbar: pg.ColorBarItem | None = None
@@ -137,6 +139,7 @@ class DataView(TrainingView):
         self.image.setVisible(False)
         self.points.setData([], [])
         self.selected.setData([], [])
+        self._selected_shown = None
         if self.colorbar is not None:
             self.graphics.removeItem(self.colorbar)
             self.colorbar = None
@@ -232,7 +235,7 @@ class DataView(TrainingView):
             y = session.prepared.Y[:, 0]
             brushes, symbols = [pg.mkBrush(CLASS_COLORS[0])] * len(x), [SYMBOLS[p] for p in self._parts]
             self.points.setData(x, y, brush=brushes, symbol=symbols, pen=pen, data=np.arange(len(x)))
-            curve = pg.PlotCurveItem(pen=pg.mkPen("#d62728", width=2))
+            curve = LiveCurve(pen=pg.mkPen("#d62728", width=2))
             self.plot.addItem(curve)
             self.legend.addItem(curve, "network's prediction")
             self.curves.append(curve)
@@ -251,7 +254,7 @@ class DataView(TrainingView):
             brushes, symbols = self._point_style(session)
             self.points.setData(x, y, brush=brushes, symbol=symbols, pen=pen, data=np.arange(len(x)))
             for k, name in enumerate(session.class_names):
-                curve = pg.PlotCurveItem(pen=pg.mkPen(CLASS_COLORS[k % len(CLASS_COLORS)], width=2))
+                curve = LiveCurve(pen=pg.mkPen(CLASS_COLORS[k % len(CLASS_COLORS)], width=2))
                 self.plot.addItem(curve)
                 self.legend.addItem(curve, f"P({name})")
                 self.curves.append(curve)
@@ -366,7 +369,10 @@ class DataView(TrainingView):
             return
         x, y = self.points.getData()
         if x is not None and row < len(x):
-            self.selected.setData([x[row]], [y[row]])
+            where = (float(x[row]), float(y[row]))
+            if where != self._selected_shown:     # a scatter's setData costs 0.1 ms
+                self._selected_shown = where
+                self.selected.setData([where[0]], [where[1]])
 
     def _point_clicked(self, _item, points, _event=None) -> None:
         if len(points):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from nnstudio.gui.plots.base import (GROWTH_STEPS, LEVEL_COLORS, Range, TrainingView,
+from nnstudio.gui.plots.base import (GROWTH_STEPS, LEVEL_COLORS, PathCurve, Range, TrainingView,
                                      cache_static, decade_ticks, decimate, fit_ticks,
                                      style_plot, unchanged)
 
@@ -31,8 +31,9 @@ class GradientsView(TrainingView):
         self.bar_plot = style_plot(self.graphics.addPlot(row=0, col=0),
                                    "mean |dL/dz| per neuron (last batch)", None, "|dL/dz|")
         self.bar_plot.getViewBox().setMouseEnabled(x=False)
-        # one filled step curve per level (a BarGraphItem repainted twice per update)
-        self.bar_curves: list[pg.PlotCurveItem] = []
+        # one filled step curve per level (a BarGraphItem repainted twice per update),
+        # drawn by Qt alone (see PathCurve)
+        self.bar_curves: list[PathCurve] = []
         self._bar_slices: list[slice] = []
         self.hist_plot = style_plot(self.graphics.addPlot(row=1, col=0),
                                     "mean |dL/dz| per level over training", "optimizer step",
@@ -47,11 +48,13 @@ class GradientsView(TrainingView):
         self._names: list[str] = []
         self._ticks_shown = None
         self._follow = True
-        self.bar_range = Range()
+        # the smallest neuron's gradient swings by decades from batch to batch: the
+        # lower limit follows it down at once, and back up only after ~2 s (at 20 frames/s)
+        self.bar_range = Range(settle=40)
         self.step_range = Range(shrink=3.0, steps=GROWTH_STEPS)
         self.decade_range = Range()
         cache_static(self.graphics.scene())
-        self.curves: list[pg.PlotCurveItem] = []
+        self.curves: list[PathCurve] = []
         self._order = np.zeros(0, dtype=np.intp)
         self._xpos = np.zeros(0)
         self._level_of: list[np.ndarray] = []
@@ -66,7 +69,7 @@ class GradientsView(TrainingView):
         super().set_session(session)
         for curve in self.curves:
             self.hist_plot.removeItem(curve)
-            self.legend.removeItem(curve)
+            self.legend.removeItem(curve.sample)
         self.curves = []
         self._n, self._last_step = 0, -1
         self._follow = True
@@ -98,9 +101,8 @@ class GradientsView(TrainingView):
             while stop < len(ordered_levels) and ordered_levels[stop] == ordered_levels[start]:
                 stop += 1
             color = LEVEL_COLORS[(ordered_levels[start] - 1) % len(LEVEL_COLORS)]
-            curve = pg.PlotCurveItem(x=np.zeros(1), y=np.zeros(0), stepMode="center",
-                                     fillLevel=0.0, brush=pg.mkBrush(color), pen=pg.mkPen(color, width=1))
-            self.bar_plot.addItem(curve)
+            curve = PathCurve(color, fill=color)
+            self.bar_plot.addItem(curve, ignoreBounds=True)
             self.bar_curves.append(curve)
             self._bar_slices.append(slice(start, stop))
             start = stop
@@ -112,9 +114,10 @@ class GradientsView(TrainingView):
             members = np.array([i for i in range(len(levels)) if levels[i] == lv], dtype=np.intp)
             self._level_of.append(members)
             name = "outputs" if lv == n_levels else f"level {lv}"
-            curve = pg.PlotCurveItem(pen=pg.mkPen(LEVEL_COLORS[(lv - 1) % len(LEVEL_COLORS)], width=1))
-            self.hist_plot.addItem(curve)
-            self.legend.addItem(curve, name)
+            curve = PathCurve(LEVEL_COLORS[(lv - 1) % len(LEVEL_COLORS)])
+            self.hist_plot.addItem(curve, ignoreBounds=True)
+            curve.sample = curve.legend_sample()
+            self.legend.addItem(curve.sample, name)
             self.curves.append(curve)
         self._values = np.zeros((len(self.curves), MAX_HISTORY))
         if len(xs):
@@ -162,8 +165,12 @@ class GradientsView(TrainingView):
             return
         logs = np.log10(np.maximum(g, FLOOR))
         positive = logs[g > 0]
-        low = float(positive.min()) if len(positive) else np.log10(FLOOR)
-        if self.bar_range.decades(low - 0.3, float(logs.max()) + 0.3):
+        if len(positive):
+            low, high = float(positive.min()) - 0.3, float(positive.max()) + 0.3
+        else:        # no batch yet (all zero): keep the range, or start with 0.001 to 1
+            low, high = (self.bar_range.lo, self.bar_range.hi) if self.bar_range.lo is not None \
+                else (-3.0, 0.0)
+        if self.bar_range.decades(low, high):
             self.bar_plot.setYRange(self.bar_range.lo, self.bar_range.hi, padding=0)
             decade_ticks(self.bar_plot.getAxis("left"), self.bar_range.lo, self.bar_range.hi,
                          self.bar_plot.getViewBox().height())
@@ -178,8 +185,7 @@ class GradientsView(TrainingView):
                 edges[0::2], edges[1::2] = x - 0.4, x + 0.4
                 heights = np.full(2 * len(x) - 1, bottom)
                 heights[0::2] = np.maximum(logs[part], bottom)
-                curve.setFillLevel(bottom)
-                curve.setData(edges, heights)
+                curve.setData(edges, heights, fill_level=bottom)
         n = self._n
         budget = max(200, int(self.hist_plot.getViewBox().width()))
         for j, curve in enumerate(self.curves):

@@ -21,9 +21,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from nnstudio.core.metrics import confusion_matrix
-from nnstudio.gui.plots.base import (CLASS_COLORS, TrainingView, cache_static, class_color,
-                                     set_tick_labels, set_ticks, set_title, style_plot,
-                                     unchanged)
+from nnstudio.gui.plots.base import (CLASS_COLORS, LiveScatter, TrainingView, cache_static,
+                                     class_color, set_tick_labels, set_ticks, set_title,
+                                     style_plot, unchanged)
 
 MAX_CELL_TEXTS = 12   # confusion matrices bigger than this show colours only
 
@@ -87,7 +87,7 @@ class OutputsView(TrainingView):
                                     brushes=[pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(K)],
                                     pens=[pg.mkPen(None)] * K)
         self.sample_plot.addItem(self.bars)
-        self.true_marker = pg.ScatterPlotItem(size=16, symbol="t1", pen=pg.mkPen("#202020", width=1.5),
+        self.true_marker = LiveScatter(size=16, symbol="t1", pen=pg.mkPen("#202020", width=1.5),
                                               brush=pg.mkBrush("#ffffff"))
         self.sample_plot.addItem(self.true_marker)
         self.true_text = pg.TextItem("true class", color="#202020", anchor=(0.5, 1.0))
@@ -163,10 +163,10 @@ class OutputsView(TrainingView):
         self.scatter_plot.addItem(ideal)
         legend = self.scatter_plot.addLegend(offset=(10, 10), labelTextSize="9pt")
         legend.addItem(ideal, "perfect fit")
-        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen(None), brush=pg.mkBrush(CLASS_COLORS[0]))
+        self.scatter = LiveScatter(size=7, pen=pg.mkPen(None), brush=pg.mkBrush(CLASS_COLORS[0]))
         self.scatter_plot.addItem(self.scatter)
         legend.addItem(self.scatter, "samples")
-        self.selected_marker = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("#ff3030", width=2),
+        self.selected_marker = LiveScatter(size=14, symbol="o", pen=pg.mkPen("#ff3030", width=2),
                                                   brush=pg.mkBrush(None))
         self.scatter_plot.addItem(self.selected_marker)
         self._eval_true = y

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
 
-from nnstudio.gui.plots.base import (Range, TrainingView, cache_static, diverging_colormap,
+from nnstudio.gui.plots.base import (PathCurve, Range, TrainingView, cache_static, diverging_colormap,
                                      fit_ticks, nice_limit, style_plot, unchanged)
 
 BINS = 41
@@ -36,7 +36,7 @@ class WeightsView(TrainingView):
         self.level_plots: list[pg.PlotItem] = []
         self.scale_image: pg.ImageItem | None = None
         self.hist_plot: pg.PlotItem | None = None
-        self.hist_curve: pg.PlotCurveItem | None = None
+        self.hist_curve: PathCurve | None = None
         self._buffers: list[np.ndarray] = []
         self._masks: list[np.ndarray | None] = []
         self._tick_names: list = []
@@ -96,10 +96,8 @@ class WeightsView(TrainingView):
         self.scale_image = pg.ImageItem(self.cmap.getLookupTable(nPts=256, alpha=True)[None, :, :],
                                         axisOrder="row-major")
         self.hist_plot.addItem(self.scale_image)
-        self.hist_curve = pg.PlotCurveItem(x=np.zeros(1), y=np.zeros(0), stepMode="center", fillLevel=0,
-                                          brush=pg.mkBrush(120, 120, 120, 110),
-                                          pen=pg.mkPen("#555555", width=1))
-        self.hist_plot.addItem(self.hist_curve)
+        self.hist_curve = PathCurve("#555555", fill=(120, 120, 120, 110))
+        self.hist_plot.addItem(self.hist_curve, ignoreBounds=True)
         self.hist_plot.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999", style=Qt.PenStyle.DashLine)))
         self.hist_plot.getViewBox().setMouseEnabled(y=False)
         self.hist_plot.disableAutoRange()
@@ -139,7 +137,7 @@ class WeightsView(TrainingView):
         weights = np.asarray(snap.weights, dtype=np.float64)
         if weights.size:
             counts, edges = np.histogram(weights, bins=BINS, range=levels)
-            self.hist_curve.setData(edges, counts)
+            self.hist_curve.setData(edges, counts, fill_level=0.0)
             if self._count_range.linear(0.0, float(counts.max())) or rescale:
                 top = self._count_range.hi
                 self.hist_plot.setYRange(-0.12 * top, top, padding=0)
