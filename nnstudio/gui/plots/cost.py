@@ -15,10 +15,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem
+from PySide6.QtWidgets import QCheckBox
 
 from nnstudio.gui.plots.base import (GROWTH_STEPS, OPTIMUM_COLOR, TRAIN_COLOR, VAL_COLOR,
-                                     LiveScatter, PathCurve, Range, TrainingView, cache_static,
+                                     Marker, PathCurve, Range, TrainingView, cache_static,
                                      decade_ticks, decimate, style_plot)
 
 _FIELDS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy")
@@ -144,12 +144,10 @@ class CostView(TrainingView):
         legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.train_curve = self._curve(self.cost_plot, TRAIN_COLOR, "training")
         self.val_curve = self._curve(self.cost_plot, VAL_COLOR, "validation")
-        self._samples = (self.train_curve.legend_sample(), self.val_curve.legend_sample())
-        self.best_marker = LiveScatter(size=13, symbol="star", pen=pg.mkPen("#7a3d00"),
-                                              brush=pg.mkBrush(VAL_COLOR))
-        # one star that moves now and then: drawn from a cached pixmap between moves
-        self.best_marker.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.cost_plot.addItem(self.best_marker)
+        self.best_marker = Marker("star", 13, pen="#7a3d00", brush=VAL_COLOR)
+        self.cost_plot.addItem(self.best_marker, ignoreBounds=True)
+        self._samples = (self.train_curve.legend_sample(), self.val_curve.legend_sample(),
+                         self.best_marker.legend_sample())
         self.optimum_line = pg.InfiniteLine(
             angle=0, pen=pg.mkPen(OPTIMUM_COLOR, width=1, style=Qt.PenStyle.DashLine),
             label="closed-form optimum {value:.6g}",
@@ -185,7 +183,6 @@ class CostView(TrainingView):
         self._set_optimum(None)
         self._show_accuracy(False)
         self._best_epoch: int | None = None
-        self._best_shown: tuple[float, float] | None = None
         self.set_note(now=True, text="Cost per epoch: press Train")
 
     @staticmethod
@@ -213,7 +210,7 @@ class CostView(TrainingView):
         legend.addItem(self._samples[0], "training")
         if self._has_val:
             legend.addItem(self._samples[1], "validation")
-            legend.addItem(self.best_marker, "best validation")
+            legend.addItem(self._samples[2], "best validation")
         if self.optimum is not None:
             legend.addItem(self._optimum_legend, "normal equation optimum")
         cache_static(self.graphics.scene())
@@ -308,20 +305,13 @@ class CostView(TrainingView):
                              self.cost_plot.getViewBox().height())
 
     def _show_best(self, best: tuple[float, float] | None) -> None:
-        # a scatter's setData costs 0.1 ms: only when the marker moves
-        where = None
-        if best is not None:
-            epoch, cost = best
-            where = (epoch, math.log10(max(cost, TINY)) if self._log else cost)
-        if where == self._best_shown:
-            return
-        self._best_shown = where
-        if where is None:
-            self.best_marker.setData([], [])
+        if best is None:
+            self.best_marker.set_point(None)
             self._best_epoch = None
-        else:
-            self.best_marker.setData([where[0]], [where[1]])
-            self._best_epoch = int(where[0])
+            return
+        epoch, cost = best
+        self.best_marker.set_point(epoch, math.log10(max(cost, TINY)) if self._log else cost)
+        self._best_epoch = int(epoch)
 
     def _show_accuracy(self, on: bool) -> None:
         self.acc_plot.setVisible(on)

@@ -24,7 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel
 
-from nnstudio.gui.plots.base import (CLASS_COLORS, LiveCurve, LiveScatter, TrainingView,
+from nnstudio.gui.plots.base import (CLASS_COLORS, LiveCurve, LiveScatter, Marker, TrainingView,
                                      cache_static, class_rgb, diverging_colormap,
                                      sequential_colormap, set_title, style_plot, unchanged)
 from nnstudio.gui.training.session import NeuronProbe
@@ -64,11 +64,8 @@ class DataView(TrainingView):
         # the points never change during a run: draw them from a cached pixmap
         self.points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.points)
-        self.selected = LiveScatter(size=17, symbol="o", pen=pg.mkPen("#ff2020", width=2.5),
-                                           brush=pg.mkBrush(None))
-        self.selected.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.plot.addItem(self.selected)
-        self._selected_shown: tuple[float, float] | None = None
+        self.selected = Marker("o", 17, pen=pg.mkPen("#ff2020", width=2.5))
+        self.plot.addItem(self.selected, ignoreBounds=True)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 150))   # the points show through
         self.colorbar: pg.ColorBarItem | None = None
@@ -138,8 +135,7 @@ class DataView(TrainingView):
         self.image.clear()
         self.image.setVisible(False)
         self.points.setData([], [])
-        self.selected.setData([], [])
-        self._selected_shown = None
+        self.selected.set_point(None)
         if self.colorbar is not None:
             self.graphics.removeItem(self.colorbar)
             self.colorbar = None
@@ -369,10 +365,7 @@ class DataView(TrainingView):
             return
         x, y = self.points.getData()
         if x is not None and row < len(x):
-            where = (float(x[row]), float(y[row]))
-            if where != self._selected_shown:     # a scatter's setData costs 0.1 ms
-                self._selected_shown = where
-                self.selected.setData([where[0]], [where[1]])
+            self.selected.set_point(x[row], y[row])
 
     def _point_clicked(self, _item, points, _event=None) -> None:
         if len(points):

@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from nnstudio.core.metrics import confusion_matrix
-from nnstudio.gui.plots.base import (CLASS_COLORS, LiveScatter, TrainingView, cache_static,
+from nnstudio.gui.plots.base import (CLASS_COLORS, LiveScatter, Marker, TrainingView, cache_static,
                                      class_color, set_tick_labels, set_ticks, set_title,
                                      style_plot, unchanged)
 
@@ -87,9 +87,8 @@ class OutputsView(TrainingView):
                                     brushes=[pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(K)],
                                     pens=[pg.mkPen(None)] * K)
         self.sample_plot.addItem(self.bars)
-        self.true_marker = LiveScatter(size=16, symbol="t1", pen=pg.mkPen("#202020", width=1.5),
-                                              brush=pg.mkBrush("#ffffff"))
-        self.sample_plot.addItem(self.true_marker)
+        self.true_marker = Marker("t1", 16, pen=pg.mkPen("#202020", width=1.5), brush="#ffffff")
+        self.sample_plot.addItem(self.true_marker, ignoreBounds=True)
         self.true_text = pg.TextItem("true class", color="#202020", anchor=(0.5, 1.0))
         self.sample_plot.addItem(self.true_text)
         if session.loss == "cross_entropy" or session.compiled.n_outputs == 1:
@@ -166,9 +165,8 @@ class OutputsView(TrainingView):
         self.scatter = LiveScatter(size=7, pen=pg.mkPen(None), brush=pg.mkBrush(CLASS_COLORS[0]))
         self.scatter_plot.addItem(self.scatter)
         legend.addItem(self.scatter, "samples")
-        self.selected_marker = LiveScatter(size=14, symbol="o", pen=pg.mkPen("#ff3030", width=2),
-                                                  brush=pg.mkBrush(None))
-        self.scatter_plot.addItem(self.selected_marker)
+        self.selected_marker = Marker("o", 14, pen=pg.mkPen("#ff3030", width=2))
+        self.scatter_plot.addItem(self.selected_marker, ignoreBounds=True)
         self._eval_true = y
         self.set_note(now=True, text=f"regression on {session.prepared.target}: {len(y)} {session.eval_name} samples")
 
@@ -193,7 +191,7 @@ class OutputsView(TrainingView):
         if not unchanged(self._drawn_sample, sample, 0.004):
             self._drawn_sample = sample
             self.bars.setOpts(height=sample)
-            self.true_marker.setData([true], [min(sample[true] + 0.04, 1.0)])
+            self.true_marker.set_point(true, min(sample[true] + 0.04, 1.0))
             self.true_text.setPos(true, min(sample[true] + 0.1, 1.04))
             # over the first (last) bar the label leans right (left), inside the plot
             self.true_text.setAnchor((0.25 if true == 0 else 0.75 if true == K - 1 else 0.5, 1.0))
@@ -238,7 +236,7 @@ class OutputsView(TrainingView):
             self._drawn_pred = pred
             self.scatter.setData(self._eval_true, pred)
         true = float(session.prepared.Y[layout.selected_row, 0])
-        self.selected_marker.setData([true], [float(out[layout.selected, 0])])
+        self.selected_marker.set_point(true, float(out[layout.selected, 0]))
         mse = float(np.mean((pred - self._eval_true) ** 2))
         self.set_note(f"epoch {snap.epoch}: {session.eval_name} mean squared error {mse:.4g}; "
                           f"sample #{layout.selected_row + 1}: true {true:.4g}, predicted "
