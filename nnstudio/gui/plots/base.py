@@ -21,9 +21,10 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QFileDialog, QGraphicsPathItem, QHBoxLayout, QLabel, QMenu,
-                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen,
+                           QPixmap, QTransform)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsPathItem, QGraphicsPixmapItem, QHBoxLayout,
+                               QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 #: Seconds between two changes of a view's note line while training.
 NOTE_INTERVAL = 0.25
@@ -546,7 +547,6 @@ class Marker(QGraphicsPathItem):
     def __init__(self, symbol: str = "o", size: float = 10.0, pen=None, brush=None,
                  parent=None) -> None:
         from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
-        from PySide6.QtGui import QTransform
         from PySide6.QtWidgets import QGraphicsItem
 
         super().__init__(parent)
@@ -574,6 +574,83 @@ class Marker(QGraphicsPathItem):
     def legend_sample(self) -> pg.ScatterPlotItem:
         """A stand-in with this marker's style, for ``LegendItem.addItem``."""
         return pg.ScatterPlotItem(**self.style)
+
+
+class Heatmap(QGraphicsPixmapItem):
+    """A grid of coloured cells (a weight matrix, a confusion matrix, decision regions)
+    that Qt draws on its own: values go through a lookup table in NumPy into an RGBA
+    picture, shown as a pixmap stretched over :meth:`set_rect` without smoothing. A
+    pyqtgraph ``ImageItem`` paints from Python (0.16 ms a frame, holding the GIL the
+    training thread needs); this one is painted in C++. NaN cells are transparent.
+
+    ``image`` is the last array shown (None before the first).
+    """
+
+    def __init__(self, lut: np.ndarray | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setTransformationMode(Qt.TransformationMode.FastTransformation)
+        self.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
+        self._lut = None
+        if lut is not None:
+            self.set_lut(lut)
+        self._rect: QRectF | None = None
+        self.image: np.ndarray | None = None
+
+    def set_lut(self, lut: np.ndarray) -> None:
+        """The colours of values from the low level to the high one: (n, 3) or (n, 4)."""
+        lut = np.asarray(lut, dtype=np.uint8)
+        if lut.shape[1] == 3:
+            lut = np.concatenate([lut, np.full((len(lut), 1), 255, np.uint8)], axis=1)
+        self._lut = np.ascontiguousarray(lut)
+
+    def set_values(self, values: np.ndarray, levels: tuple[float, float]) -> None:
+        """Show ``values`` (rows top to bottom as given), coloured from ``levels[0]`` (the
+        first colour) to ``levels[1]`` (the last)."""
+        values = np.asarray(values, dtype=np.float64)
+        lo, hi = levels
+        n = len(self._lut)
+        with np.errstate(invalid="ignore"):      # as pyqtgraph's ImageItem maps them
+            scaled = (values - lo) * (n / ((hi - lo) or 1.0))
+            index = np.clip(np.nan_to_num(scaled, nan=0.0), 0, n - 1).astype(np.intp)
+        rgba = self._lut[index]
+        missing = np.isnan(values)
+        if missing.any():
+            rgba[missing] = 0
+        self._show(rgba, values)
+
+    def set_rgb(self, rgb: np.ndarray) -> None:
+        """Show an (h, w, 3) or (h, w, 4) uint8 picture as it is."""
+        rgb = np.asarray(rgb, dtype=np.uint8)
+        if rgb.shape[2] == 3:
+            rgb = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        self._show(rgb, rgb)
+
+    def _show(self, rgba: np.ndarray, shown: np.ndarray) -> None:
+        rgba = np.ascontiguousarray(rgba)
+        h, w = rgba.shape[:2]
+        image = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+        self.setPixmap(QPixmap.fromImage(image))     # a copy: the array may go
+        self.image = shown
+        self._place()
+
+    def set_rect(self, rect: QRectF) -> None:
+        """Stretch the picture over ``rect`` (in the plot's coordinates)."""
+        self._rect = QRectF(rect)
+        self._place()
+
+    def _place(self) -> None:
+        pixmap = self.pixmap()
+        if pixmap.isNull():
+            return
+        # one unit per cell unless a rectangle was given (as pyqtgraph's ImageItem)
+        r = self._rect or QRectF(0, 0, pixmap.width(), pixmap.height())
+        self.setTransform(QTransform.fromScale(r.width() / pixmap.width(),
+                                               r.height() / pixmap.height()))
+        self.setPos(r.topLeft())
+
+    def clear(self) -> None:
+        self.setPixmap(QPixmap())
+        self.image = None
 
 
 class LiveScatter(pg.ScatterPlotItem):

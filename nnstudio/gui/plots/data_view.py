@@ -24,8 +24,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QLabel
 
-from nnstudio.gui.plots.base import (CLASS_COLORS, LiveCurve, LiveScatter, Marker, TrainingView,
-                                     cache_static, class_rgb, diverging_colormap,
+from nnstudio.gui.plots.base import (CLASS_COLORS, Heatmap, LiveCurve, LiveScatter, Marker,
+                                     TrainingView, cache_static, class_rgb, diverging_colormap,
                                      sequential_colormap, set_title, style_plot, unchanged)
 from nnstudio.gui.training.session import NeuronProbe
 
@@ -55,9 +55,9 @@ class DataView(TrainingView):
         self.graphics = pg.GraphicsLayoutWidget()
         self.body.addWidget(self.graphics)
         self.plot = style_plot(self.graphics.addPlot(row=0, col=0))
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = Heatmap()
         self.image.setZValue(-10)
-        self.plot.addItem(self.image)
+        self.plot.addItem(self.image, ignoreBounds=True)
         self.curves: list[pg.PlotCurveItem] = []
         self.points = LiveScatter(size=8, hoverable=True, tip=None)
         self.points.sigClicked.connect(self._point_clicked)
@@ -122,6 +122,7 @@ class DataView(TrainingView):
             self._plane_layout(session)
         else:
             self._curve_layout(session)
+        self.legend.setVisible(bool(self.legend.items))   # an empty legend is a grey box
         cache_static(self.graphics.scene())
         held = f"; {', '.join(plane.held)} held at their training mean" if plane.held else ""
         self.set_note(now=True, text=f"{session.prepared.m} samples, {len(raw)} input column"
@@ -206,7 +207,6 @@ class DataView(TrainingView):
             brushes, symbols = self._point_style(session, target, self._value_cmap, self._value_levels)
             self.colorbar = pg.ColorBarItem(values=self._value_levels, colorMap=self._value_cmap,
                                             interactive=False, label=session.prepared.target, width=14)
-            self.colorbar.setImageItem(self.image)
             self.graphics.addItem(self.colorbar, row=0, col=1)
         self._add_part_legend(session, pen)
         self.points.setData(x, y, brush=brushes, symbol=symbols, pen=pen, data=np.arange(len(x)))
@@ -311,10 +311,15 @@ class DataView(TrainingView):
                     curve.setData(self._grid_x, probs[:, k])
         self._draw_selected(session, layout)
 
-    def _set_image(self, image: np.ndarray, **kwargs) -> None:
-        """``setImage`` then place the pixels on the plane (setRect uses the image size)."""
-        self.image.setImage(image, autoLevels=False, **kwargs)
-        self.image.setRect(self._rect)
+    def _set_image(self, image: np.ndarray, levels=None, lut=None) -> None:
+        """Show ``image`` over the plane: RGB as it is (no ``lut``), or values coloured
+        through ``lut`` from ``levels[0]`` to ``levels[1]``."""
+        self.image.set_rect(self._rect)
+        if lut is None:
+            self.image.set_rgb(image)
+        else:
+            self.image.set_lut(lut)
+            self.image.set_values(image, levels)
 
     def _draw_regions(self, session, grid: np.ndarray) -> None:
         probs = session.probabilities(grid)
@@ -332,7 +337,7 @@ class DataView(TrainingView):
         if self._drawn is not None and np.array_equal(rgb, self._drawn):
             return                                   # not one pixel changed
         self._drawn = rgb
-        self._set_image(rgb, levels=(0, 255), lut=None)
+        self._set_image(rgb)
 
     def _draw_neuron(self, session, snap) -> None:
         self._neuron_shown = True

@@ -21,9 +21,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from nnstudio.core.metrics import confusion_matrix
-from nnstudio.gui.plots.base import (CLASS_COLORS, LiveScatter, Marker, TrainingView, cache_static,
-                                     class_color, set_tick_labels, set_ticks, set_title,
-                                     style_plot, unchanged)
+from nnstudio.gui.plots.base import (CLASS_COLORS, Heatmap, LiveScatter, Marker, TrainingView,
+                                     cache_static, class_color, set_tick_labels, set_ticks,
+                                     set_title, style_plot, unchanged)
 
 MAX_CELL_TEXTS = 12   # confusion matrices bigger than this show colours only
 
@@ -98,9 +98,8 @@ class OutputsView(TrainingView):
                                          f"confusion ({session.eval_name})", "predicted", "true")
         self.confusion_plot.invertY(True)
         self.confusion_plot.getViewBox().setMouseEnabled(x=False, y=False)
-        self.confusion_image = pg.ImageItem(axisOrder="row-major")
-        self.confusion_image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
-        self.confusion_plot.addItem(self.confusion_image)
+        self.confusion_image = Heatmap(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
+        self.confusion_plot.addItem(self.confusion_image, ignoreBounds=True)
         self.confusion_plot.setXRange(0, K, padding=0)
         self.confusion_plot.setYRange(0, K, padding=0)
         self.confusion_plot.getAxis("left").setTicks([[(k + 0.5, names[k]) for k in range(K)], []])
@@ -124,9 +123,8 @@ class OutputsView(TrainingView):
                                     None, "class")
         self.heat_plot.invertY(True)
         self.heat_plot.getViewBox().setMouseEnabled(x=False, y=False)
-        self.heat_image = pg.ImageItem(axisOrder="row-major")
-        self.heat_image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
-        self.heat_plot.addItem(self.heat_image)
+        self.heat_image = Heatmap(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        self.heat_plot.addItem(self.heat_image, ignoreBounds=True)
         self.heat_plot.getAxis("left").setTicks([[(k + 0.5, names[k]) for k in range(K)], []])
         n = len(rows)
         self.heat_plot.setXRange(0, max(n, 1), padding=0)
@@ -208,7 +206,7 @@ class OutputsView(TrainingView):
         heat = np.clip(ev[self._columns].T * 255, 0, 255).astype(np.uint8)
         if self._drawn_heat is None or not np.array_equal(heat, self._drawn_heat):
             self._drawn_heat = heat
-            self.heat_image.setImage(heat, autoLevels=False, levels=(0, 255))
+            self.heat_image.set_values(heat, (0, 255))
         pos = np.flatnonzero(session.eval_rows[self._columns] == layout.selected_row)
         self.selected_line.setVisible(bool(len(pos)))
         if len(pos):
@@ -220,7 +218,7 @@ class OutputsView(TrainingView):
             self._last_counts = counts
             totals = counts.sum(axis=1, keepdims=True)
             share = counts / np.maximum(totals, 1)
-            self.confusion_image.setImage(share, autoLevels=False, levels=(0.0, 1.0))
+            self.confusion_image.set_values(share, (0.0, 1.0))
             for text, count, s in zip(self.cell_texts, counts.ravel(), share.ravel()):
                 text.setText(str(int(count)))
                 text.setColor("#ffffff" if s > 0.6 else "#202020")

@@ -14,8 +14,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
 
-from nnstudio.gui.plots.base import (PathCurve, Range, TrainingView, cache_static, diverging_colormap,
-                                     fit_ticks, nice_limit, style_plot, unchanged)
+from nnstudio.gui.plots.base import (Heatmap, PathCurve, Range, TrainingView, cache_static,
+                                     diverging_colormap, fit_ticks, nice_limit, style_plot,
+                                     unchanged)
 
 BINS = 41
 
@@ -32,7 +33,7 @@ class WeightsView(TrainingView):
         self.cmap = diverging_colormap()
         self._lut = self.cmap.getLookupTable(nPts=256)
         self.limit = 1.0
-        self.images: list[pg.ImageItem] = []
+        self.images: list[Heatmap] = []
         self.level_plots: list[pg.PlotItem] = []
         self.scale_image: pg.ImageItem | None = None
         self.hist_plot: pg.PlotItem | None = None
@@ -67,9 +68,8 @@ class WeightsView(TrainingView):
             plot.invertY(True)
             plot.setAspectLocked(False)
             plot.getViewBox().setMouseEnabled(x=False, y=False)
-            img = pg.ImageItem(axisOrder="row-major")
-            img.setLookupTable(self._lut)
-            plot.addItem(img)
+            img = Heatmap(self._lut)
+            plot.addItem(img, ignoreBounds=True)
             sources = [row_label.get(r, "1") for r in range(lv.src_start, lv.src_stop - 1)] + ["bias"]
             targets = [labels[i] for i in lv.ids]
             self._tick_names.append((sources, targets))
@@ -132,7 +132,7 @@ class WeightsView(TrainingView):
         self.limit = nice_limit(largest, self.limit)
         levels = (-self.limit, self.limit)
         for img, buf in zip(self.images, self._buffers):
-            img.setImage(buf, autoLevels=False, levels=levels)
+            img.set_values(buf, levels)
         rescale = self._shown_limit != self.limit
         weights = np.asarray(snap.weights, dtype=np.float64)
         if weights.size:
