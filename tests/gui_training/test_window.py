@@ -261,6 +261,27 @@ def test_hovering_a_hidden_neuron_shows_its_output(window, qtbot):
     qtbot.waitUntil(lambda: ui.data.hover_neuron is None, timeout=3000)
 
 
+def _svg_png_difference(svg, png) -> float:
+    """Mean absolute grey-level difference (0-255) between the SVG drawn at the PNG's size
+    and the PNG."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    reference = QImage(str(png)).convertToFormat(QImage.Format.Format_Grayscale8)
+    drawn = QImage(reference.size(), QImage.Format.Format_ARGB32)
+    drawn.fill(0xFFFFFFFF)
+    painter = QPainter(drawn)
+    QSvgRenderer(str(svg)).render(painter)
+    painter.end()
+    drawn = drawn.convertToFormat(QImage.Format.Format_Grayscale8)
+
+    def grey(image):
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+        return rows[:, :image.width()].astype(np.float64)
+
+    return float(np.mean(np.abs(grey(drawn) - grey(reference))))
+
+
 def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):
     ui = window.training
     ui.controller.step_epoch()
@@ -271,6 +292,11 @@ def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):
         for ext in ("png", "svg"):
             path = export_view(view, tmp_path / f"{view.title}.{ext}")
             assert (tmp_path / f"{view.title}.{ext}").stat().st_size > 500, path
+        # the drawing is the same picture as the PNG: axes, cells and points in place
+        # (an SVG made at 72 dpi had every axis at 3/4 of its plot: difference 5.5-9.5)
+        difference = _svg_png_difference(tmp_path / f"{view.title}.svg",
+                                          tmp_path / f"{view.title}.png")
+        assert difference < 3.5, (view.title, difference)
     export_view(ui.cost, tmp_path / "history.csv")
     with open(tmp_path / "history.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))

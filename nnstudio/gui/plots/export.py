@@ -65,14 +65,26 @@ def export_svg(widget, path: str, title: str = "nnstudio") -> str:
         generator = QSvgGenerator()
         generator.setFileName(os.fspath(path))
         generator.setSize(QSize(rect.width(), rect.height()))
+        # the screen's resolution: pyqtgraph's axes replay QPictures recorded on screen,
+        # which QPainter rescales by the ratio of resolutions (the default 72 dpi shrank
+        # every axis to three quarters of its plot)
+        generator.setResolution(widget.logicalDpiX())
         generator.setViewBox(QRect(0, 0, rect.width(), rect.height()))
         generator.setTitle(title)
         generator.setDescription("exported from nnstudio")
         painter = QPainter(generator)
+        # pyqtgraph's export mode: scatter symbols drawn as shapes, not copied from a
+        # pixmap atlas (SVG has no pixmap fragments: they came out as smudges)
+        exporting = [item for item in scene.items() if hasattr(item, "setExportMode")]
         try:
+            for item in exporting:
+                item.setExportMode(True, {"antialias": True, "painter": painter,
+                                          "resolutionScale": 1.0})
             painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), widget.backgroundBrush())
             scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), source)
         finally:
+            for item in exporting:
+                item.setExportMode(False)
             painter.end()
     finally:
         for item, mode in zip(cached, modes):
