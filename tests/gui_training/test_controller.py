@@ -309,6 +309,32 @@ def test_frames_are_rate_limited(qtbot, xor_project, make_controller):
     assert len(project.history) == controller.latest.snapshot.epoch   # no record lost
 
 
+def test_the_worker_waits_while_a_frame_is_drawn_and_never_long(qtbot, xor_project,
+                                                                 make_controller):
+    """hold_worker: no step is taken until release_worker (the GUI draws without fighting
+    the worker for the GIL), and a hold that is never released lasts HOLD_LIMIT only."""
+    project = xor_project(epochs=0)
+    _document, controller = make_controller(project)
+    controller.train()
+    qtbot.waitSignal(controller.sigFrame, timeout=TIMEOUT).wait()
+    trainer = controller._worker.box.trainer
+    assert controller.hold_worker()
+    qtbot.wait(15)                                # the step under way ends
+    held_at = trainer.step
+    qtbot.wait(60)                                # < HOLD_LIMIT (100 ms)
+    assert trainer.step == held_at
+    controller.release_worker()
+    qtbot.waitUntil(lambda: trainer.step > held_at + 10, timeout=TIMEOUT)
+    # forgotten: it trains on after HOLD_LIMIT, and stepping is not stuck
+    assert controller.hold_worker()
+    qtbot.wait(15)
+    forgotten_at = trainer.step
+    qtbot.waitUntil(lambda: trainer.step > forgotten_at, timeout=5 * 1000 * worker_mod.HOLD_LIMIT)
+    controller.release_worker()
+    controller.pause(wait=True)
+    assert not controller.hold_worker()           # no worker: nothing to hold
+
+
 def test_selected_sample_outputs_come_with_the_frames(qtbot, xor_project, make_controller):
     project = xor_project()
     _document, controller = make_controller(project)

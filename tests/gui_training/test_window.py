@@ -282,6 +282,43 @@ def _svg_png_difference(svg, png) -> float:
     return float(np.mean(np.abs(grey(drawn) - grey(reference))))
 
 
+def test_a_frame_is_painted_while_the_worker_waits(window, qtbot, open_sample):
+    """The hub holds the worker, draws the frame into every view, paints the changed
+    views at once (not at the event loop's next turn), then lets the worker go on."""
+    from PySide6.QtCore import QEvent, QObject
+
+    ui = open_sample("iris")
+    endless(ui)
+    log = []
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                log.append("paint")
+            return False
+
+    spy = Painted()
+    for view in ui.views:
+        view.graphics.viewport().installEventFilter(spy)
+    hold, release = ui.controller.hold_worker, ui.controller.release_worker
+
+    def logged_hold():
+        log.append("hold")
+        return hold()
+
+    def logged_release():
+        log.append("release")
+        release()
+
+    ui.controller.hold_worker, ui.controller.release_worker = logged_hold, logged_release
+    ui.controller.train()
+    frames(qtbot, ui, 4)
+    ui.controller.pause(wait=True)
+    assert log.count("hold") >= 2 and log.count("hold") == log.count("release")
+    first, last = log.index("hold"), log.index("release")
+    assert "paint" in log[first:last]             # painted inside the hold
+
+
 def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):
     ui = window.training
     ui.controller.step_epoch()

@@ -5,9 +5,13 @@ keeps the GUI thread's share of the machine bounded. Everything the GUI thread d
 Python, and all of Qt's painting, holds Python's GIL, so each millisecond the GUI spends
 is a millisecond the training thread waits. The hub therefore watches the GUI thread's own
 CPU time (``time.thread_time``, painting included) and draws frames only as often as keeps
-it under :data:`BUDGET` of the wall time: every frame (up to the worker's 30 a second) on
-a normal machine and network, fewer when views are big or the machine slow. Skipped frames
-lose nothing: views keep the newest frame, and the cost curve reads the history itself.
+it under :data:`BUDGET` of the wall time: up to 22 frames a second (:data:`MIN_INTERVAL`)
+on a normal machine and network, fewer when views are big or the machine slow. Skipped
+frames lose nothing: views keep the newest frame, and the cost curve reads the history
+itself.
+
+A frame is drawn and painted in one go while the worker waits (:meth:`ViewHub._draw`):
+see "Python's GIL" in :mod:`nnstudio.gui.training.worker`.
 
 The canvas is recoloured at most :data:`CANVAS_RATE` times a second, and only when a
 weight, gradient or activation changed enough to see. Neuron activations go to the canvas
@@ -21,12 +25,14 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 #: Largest fraction of the wall time the GUI thread may be busy while training.
 BUDGET = 0.15
-#: Shortest and longest time between two drawn frames (seconds).
-MIN_INTERVAL, MAX_INTERVAL = 1 / 30, 0.5
+#: Shortest and longest time between two drawn frames (seconds). 22 frames a second is
+#: smooth to the eye; drawing more would only take time from training (a frame of every
+#: view costs the training thread about 0.7% of its speed per frame a second).
+MIN_INTERVAL, MAX_INTERVAL = 1 / 22, 0.5
 #: How long the GUI's CPU time is averaged over before the frame interval is adjusted.
 WINDOW = 0.3
 #: Canvas updates per second at most, and the change (relative to the largest |value|)
@@ -139,15 +145,40 @@ class ViewHub(QObject):
         self._timer.stop()
         self._kept = None
         start = time.perf_counter()
-        for view in self.views:
-            view.show_frame(frame)
-        self._show_on_canvas(frame, final=force or not frame.running)
+        # while a run goes on, the worker waits for the frame to be drawn and painted
+        held = frame.running and self.controller.hold_worker()
+        try:
+            for view in self.views:
+                view.show_frame(frame)
+            self._show_on_canvas(frame, final=force or not frame.running)
+            if held:
+                self._paint_now()
+        finally:
+            if held:
+                self.controller.release_worker()
         took = time.perf_counter() - start
         self._last_draw = now
         self.frames_drawn += 1
         self.sigDrawn.emit(frame, took)
         if frame.running:
             self.controller.frame_shown()
+
+    def _paint_now(self) -> None:
+        """Paint what the frame changed now, while the worker waits, rather than at the
+        event loop's next turn (when the worker would be training again and every
+        callback into Python would have to take the GIL back from it). Qt paints in two
+        posted steps: each scene works out the region its changed items cover (a queued
+        call to the scene), then each window repaints its changed widgets (an update
+        request posted to the window). Both are sent here, to those objects only."""
+        widgets = [view for view in self.views if view.isVisible()]
+        scenes = [view.graphics.scene() for view in widgets if hasattr(view, "graphics")]
+        if self.canvas is not None and self.canvas.isVisible():
+            widgets.append(self.canvas)
+            scenes.append(self.canvas.scene())
+        for scene in scenes:
+            QCoreApplication.sendPostedEvents(scene, QEvent.Type.MetaCall)
+        for window in {widget.window() for widget in widgets}:
+            QCoreApplication.sendPostedEvents(window, QEvent.Type.UpdateRequest)
 
     def _state_changed(self, state: str) -> None:
         """A run starts: measure afresh (what the GUI thread did while no run was going

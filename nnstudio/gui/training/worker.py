@@ -29,6 +29,12 @@ maybe sends a frame. The interpreter hands the GIL to the GUI thread whenever it
 least every ``sys.getswitchinterval()``); what the GUI does with it is the GUI's cost,
 kept in budget by :class:`~nnstudio.gui.plots.hub.ViewHub`.
 
+While the GUI draws a frame it asks the worker to step aside
+(:meth:`TrainingWorker.hold_for_drawing`, then :meth:`TrainingWorker.drawing_done`): the
+worker waits, without the GIL, before its next epoch or batch. Drawing calls back into Python hundreds of times, and
+each call would otherwise take the GIL back from a busy worker, a handoff that costs both
+threads more than the call itself. The wait never lasts more than :data:`HOLD_LIMIT`.
+
 Signals
 -------
 ==================  ===========================================================
@@ -60,6 +66,8 @@ MAX_FRAME_RATE = 30.0
 CHUNK_SECONDS = 0.006
 #: Epochs "without limit" (``settings.epochs == 0``) are this many.
 UNLIMITED = 10 ** 15
+#: Longest the worker waits for the GUI to finish drawing a frame (seconds).
+HOLD_LIMIT = 0.1
 
 #: Every QThread a worker was started in, to check that none outlives its test or window.
 THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
@@ -303,6 +311,8 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._acked = threading.Event()
         self._acked.set()
+        self._go = threading.Event()      # cleared while the GUI draws a frame
+        self._go.set()
         self._goal: int | None = None
         self._last_emit = 0.0
         #: set once the final frame has been emitted
@@ -342,10 +352,20 @@ class TrainingWorker(QObject):
         """The GUI has shown the last frame: the next may be sent."""
         self._acked.set()
 
+    def hold_for_drawing(self) -> None:
+        """The GUI starts drawing a frame: wait before the next epoch or batch (at most
+        :data:`HOLD_LIMIT`) until :meth:`drawing_done`."""
+        self._go.clear()
+
+    def drawing_done(self) -> None:
+        """The GUI has drawn the frame: train on."""
+        self._go.set()
+
     def stop(self) -> None:
         """Like :meth:`pause`, and also skip anything still queued."""
         self._stop.set()
         self._commands.put(("pause",))
+        self._go.set()
 
     # --------------------------------------------------------- worker side
     def _loop(self) -> None:
@@ -395,8 +415,12 @@ class TrainingWorker(QObject):
                 self._final(USER, "")
                 return
             deadline = time.perf_counter() + CHUNK_SECONDS
+            go = self._go
             try:
                 while True:
+                    if not go.is_set():           # the GUI is drawing: let it have the GIL
+                        go.wait(HOLD_LIMIT)
+                        deadline = time.perf_counter() + CHUNK_SECONDS
                     if box.whole_epoch_next():
                         record = box.epoch()
                         reason = box.rule.check(record, trainer.settings)
