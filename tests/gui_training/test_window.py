@@ -6,7 +6,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
@@ -317,6 +317,24 @@ def test_a_frame_is_painted_while_the_worker_waits(window, qtbot, open_sample):
     assert log.count("hold") >= 2 and log.count("hold") == log.count("release")
     first, last = log.index("hold"), log.index("release")
     assert "paint" in log[first:last]             # painted inside the hold
+
+
+@pytest.mark.parametrize("sample", ["iris", "xor", "linear_1var"])
+def test_the_data_legend_sits_where_it_hides_no_point(window, qtbot, open_sample, sample):
+    ui = open_sample(sample)
+    dock = ui.docks["Data"]
+    dock.setFloating(True)
+    dock.resize(520, 460)
+    dock.show()
+    qtbot.wait(50)
+    data = ui.data
+    data.set_session(ui.controller.session)      # placed at the shown size
+    qtbot.wait(50)
+    legend = data.legend.sceneBoundingRect()
+    vb = data.plot.getViewBox()
+    x, y = data.points.getData()
+    inside = [i for i in range(len(x)) if legend.contains(vb.mapViewToScene(QPointF(x[i], y[i])))]
+    assert legend.width() > 30 and not inside, (sample, inside)
 
 
 def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):

@@ -123,6 +123,7 @@ class DataView(TrainingView):
         else:
             self._curve_layout(session)
         self.legend.setVisible(bool(self.legend.items))   # an empty legend is a grey box
+        self._place_legend()
         cache_static(self.graphics.scene())
         held = f"; {', '.join(plane.held)} held at their training mean" if plane.held else ""
         self.set_note(now=True, text=f"{session.prepared.m} samples, {len(raw)} input column"
@@ -257,6 +258,30 @@ class DataView(TrainingView):
             self.plot.setYRange(-0.08, 1.08, padding=0)
         self._add_part_legend(session, pen)
         self.plot.setXRange(*plane.x_range, padding=0)
+
+    def _place_legend(self) -> None:
+        """Put the legend in the corner of the plot that hides the fewest data points
+        (top right when several are as good); it can still be dragged."""
+        x, y = self.points.getData()
+        if x is None or not len(x) or not self.legend.items:
+            return
+        vb = self.plot.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        box = self.legend.boundingRect()
+        # the legend's share of the plot (before the first layout: a usual share)
+        fx = min(0.9, (box.width() + 8) / vb.width()) if vb.width() > 50 else 0.45
+        fy = min(0.9, (box.height() + 8) / vb.height()) if vb.height() > 50 else 0.35
+        w, h = (x1 - x0) * fx, (y1 - y0) * fy
+        best = None
+        for cx, cy in ((1, 0), (0, 0), (1, 1), (0, 1)):       # (0, 0): top left
+            xs = (x1 - w, x1) if cx else (x0, x0 + w)
+            ys = (y1 - h, y1) if cy == 0 else (y0, y0 + h)
+            hidden = int(np.count_nonzero((x >= xs[0]) & (x <= xs[1]) & (y >= ys[0]) & (y <= ys[1])))
+            if best is None or hidden < best[0]:
+                best = (hidden, cx, cy)
+        _, cx, cy = best
+        self.legend.anchor(itemPos=(cx, cy), parentPos=(cx, cy),
+                           offset=(8 if cx == 0 else -8, 8 if cy == 0 else -8))
 
     # ---------------------------------------------------------- frames
     def show_neuron(self, neuron_id: int | None) -> None:
