@@ -25,12 +25,12 @@ Prints one figure per line::
                               network); a view whose picture would not change skips
                               its repaint
 
-followed by the per-network details (and the GUI thread's share of the CPU). Targets (README): ratio >= 0.8, p99 < 50 ms,
-refresh >= 20 Hz. They pull against each other: every millisecond the GUI thread spends
-(painting included) holds Python's GIL and is taken from training, so the view hub draws
-frames only as often as keeps the GUI thread under 15% of the time (see
-``nnstudio/gui/plots/hub.py``); on a faster machine the same budget buys more frames.
-Timings only; nothing is asserted.
+followed by the per-network details (and the GUI thread's share of the CPU). Targets
+(README): ratio >= 0.8, p99 < 50 ms, refresh >= 20 Hz. They pull against each other: the
+GUI thread's Python (and Qt's painting of Python items) holds the GIL the training thread
+needs, so the view hub draws at most 22 frames a second, each drawn and painted in one go
+while the worker waits, and fewer if the GUI thread would be busy more than 18% of the
+time (see ``nnstudio/gui/plots/hub.py``). Timings only; nothing is asserted.
 """
 
 from __future__ import annotations

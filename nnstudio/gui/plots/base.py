@@ -20,11 +20,11 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen,
-                           QPixmap, QTransform)
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPalette,
+                           QPen, QPixmap, QTransform)
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPathItem, QGraphicsPixmapItem, QHBoxLayout,
-                               QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+                               QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 #: Seconds between two changes of a view's note line while training.
 NOTE_INTERVAL = 0.25
@@ -208,9 +208,10 @@ def cache_static(scene) -> None:
 
 
 COARSE_STEPS = (1.0, 2.0, 5.0, 10.0)
-#: Steps for an axis that grows with time (epochs, steps): the data fills at least half
-#: the width, and the axis is redrawn only about four times per decade.
-GROWTH_STEPS = (1.0, 2.0, 3.0, 5.0, 10.0)
+#: Steps for an axis that grows with time (epochs, steps): the data fills at least 40% of
+#: the width, and the axis is redrawn three times per decade (each redraw of an axis costs
+#: the training thread as much as a frame of a small view).
+GROWTH_STEPS = (1.0, 2.0, 5.0, 10.0)
 
 
 def nice_ceiling(value: float, steps=COARSE_STEPS) -> float:
@@ -283,7 +284,11 @@ class Range:
             new_lo, new_hi = fit_lo, fit_hi
             self._narrow = 0
         else:
-            new_lo, new_hi = min(self.lo, fit_lo), max(self.hi, fit_hi)
+            # values that leave the range usually go on the same way (a cost or a
+            # gradient falling by decades): a decade of room on that side halves the
+            # number of times the axis is redrawn
+            new_lo = self.lo if fit_lo >= self.lo else fit_lo - 1
+            new_hi = self.hi if fit_hi <= self.hi else fit_hi + 1
         changed = (new_lo, new_hi) != (self.lo, self.hi)
         self.lo, self.hi = new_lo, new_hi
         return changed
@@ -415,20 +420,60 @@ def _shorten(metrics: QFontMetricsF, text: str, room: float) -> str:
     return text[:n]
 
 
-class ElidedLabel(QLabel):
-    """A one-line plain-text label that ends with an ellipsis when it is too narrow for
-    its text (the whole text is then its tooltip); ``text()`` is always the whole text."""
+class ElidedLabel(QWidget):
+    """A one-line label that ends with an ellipsis when it is too narrow for its text (the
+    whole text is then its tooltip); ``text()`` is always the whole text, ``bold`` an
+    optional lead-in drawn in bold before it.
+
+    Not a ``QLabel``: a QLabel's ``setText`` asks its parent to lay itself out again, and
+    that request climbs through the dock to the main window, whose whole layout then runs
+    (ten times a second while training, each taking the GIL from the training thread).
+    This widget has a fixed height, takes whatever width it is given, and a new text only
+    repaints it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = text
+        self._bold = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 4)
+        self.setMinimumWidth(20)
+
+    def text(self) -> str:
+        return self._bold + self._text
+
+    def setText(self, text: str, bold: str = "") -> None:
+        if (text, bold) != (self._text, self._bold):
+            self._text, self._bold = text, bold
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.text()) + 8, self.height())
 
     def paintEvent(self, event) -> None:
-        rect = self.contentsRect()
-        text = self.text()
-        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-        tip = text if shown != text else ""
+        rect = self.contentsRect().adjusted(2, 0, -2, 0)
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        left = 0
+        if self._bold:
+            font = QFont(self.font())
+            font.setBold(True)
+            painter.setFont(font)
+            bold = QFontMetricsF(font).elidedText(self._bold, Qt.TextElideMode.ElideRight,
+                                                  rect.width())
+            painter.drawText(rect, flags, bold)
+            left = int(QFontMetricsF(font).horizontalAdvance(bold))
+            painter.setFont(self.font())
+        room = rect.adjusted(left, 0, 0, 0)
+        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
+                                              max(room.width(), 0))
+        painter.drawText(room, flags, shown)
+        painter.end()
+        whole = self._bold + self._text
+        tip = whole if (shown != self._text or left >= rect.width()) else ""
         if self.toolTip() != tip:
             self.setToolTip(tip)
-        painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
-                                  self.isEnabled(), shown, self.foregroundRole())
 
 
 class LiveCurve(pg.PlotCurveItem):
@@ -693,13 +738,9 @@ class TrainingView(QWidget):
         header.setContentsMargins(4, 0, 4, 0)
         self.note = ElidedLabel("")
         self.note.setObjectName("view-note")
-        self.note.setWordWrap(False)
-        self.note.setStyleSheet("color: #555;")
-        # a long note must never make the dock wider: it is shortened instead
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.note.setFixedHeight(self.note.fontMetrics().height() + 4)
-        self.note.setMinimumWidth(20)
-        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        palette = self.note.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#555555"))
+        self.note.setPalette(palette)
         header.addWidget(self.note, 1)
         self.header = header
         self.export_button = QToolButton()

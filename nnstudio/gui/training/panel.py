@@ -12,9 +12,9 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
+from nnstudio.gui.plots.base import ElidedLabel
 from nnstudio.gui.training.controller import PAUSED, RUNNING
 from nnstudio.gui.training.hyperparams import HyperparameterPanel
 
@@ -88,12 +88,9 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         self._buttons_layout = buttons
 
-        self.status = QLabel("Not trained yet")
+        # a changing status never lays out the window again (see ElidedLabel)
+        self.status = ElidedLabel("Not trained yet")
         self.status.setObjectName("training-status")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # a changing status must never resize the dock (that repaints every plot around)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.status.setFixedHeight(self.status.fontMetrics().height() + 4)
         self._status_time = 0.0
         self._status_running = False
         layout.addWidget(self.status)
@@ -165,7 +162,7 @@ class TrainingPanel(QWidget):
                 acc += f" / {100 * snap.val_accuracy:.1f}%"
             parts.append(acc)
         state = "training…" if frame.running else "paused"
-        self.status.setText(f"<b>{state}</b> &nbsp; " + " · ".join(parts))
+        self.status.setText(" · ".join(parts), bold=f"{state}   ")
 
 
 def _fmt(value: float) -> str:
