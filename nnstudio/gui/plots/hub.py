@@ -5,7 +5,7 @@ keeps the GUI thread's share of the machine bounded. Everything the GUI thread d
 Python, and all of Qt's painting, holds Python's GIL, so each millisecond the GUI spends
 is a millisecond the training thread waits. The hub therefore watches the GUI thread's own
 CPU time (``time.thread_time``, painting included) and draws frames only as often as keeps
-it under :data:`BUDGET` of the wall time: up to 22 frames a second (:data:`MIN_INTERVAL`)
+it under :data:`BUDGET` of the wall time: up to 21 frames a second (:data:`MIN_INTERVAL`)
 on a normal machine and network, fewer when views are big or the machine slow. Skipped
 frames lose nothing: views keep the newest frame, and the cost curve reads the history
 itself.
@@ -32,7 +32,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 #: other work, which this share counts too); a slower machine or bigger views get fewer
 #: frames instead of slower training.
 BUDGET = 0.18
-#: Shortest and longest time between two drawn frames (seconds). 22 frames a second is
+#: Shortest and longest time between two drawn frames (seconds). 21 frames a second is
 #: smooth to the eye; drawing more would only take time from training (a frame of every
 #: view costs the training thread about 0.7% of its speed per frame a second).
 MIN_INTERVAL, MAX_INTERVAL = 1 / 21, 0.5

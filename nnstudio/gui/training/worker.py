@@ -31,9 +31,10 @@ kept in budget by :class:`~nnstudio.gui.plots.hub.ViewHub`.
 
 While the GUI draws a frame it asks the worker to step aside
 (:meth:`TrainingWorker.hold_for_drawing`, then :meth:`TrainingWorker.drawing_done`): the
-worker waits, without the GIL, before its next epoch or batch. Drawing calls back into Python hundreds of times, and
-each call would otherwise take the GIL back from a busy worker, a handoff that costs both
-threads more than the call itself. The wait never lasts more than :data:`HOLD_LIMIT`.
+worker waits, without the GIL, before its next epoch or batch. Drawing calls back into
+Python hundreds of times, and each call would otherwise take the GIL back from a busy
+worker, a handoff that costs both threads more than the call itself. The wait never lasts
+more than :data:`HOLD_LIMIT`.
 
 Signals
 -------
