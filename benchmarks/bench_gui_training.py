@@ -28,7 +28,7 @@ Prints one figure per line::
 followed by the per-network details (and the GUI thread's share of the CPU). Targets
 (README): ratio >= 0.8, p99 < 50 ms, refresh >= 20 Hz. They pull against each other: the
 GUI thread's Python (and Qt's painting of Python items) holds the GIL the training thread
-needs, so the view hub draws at most 22 frames a second, each drawn and painted in one go
+needs, so the view hub draws at most 21 frames a second, each drawn and painted in one go
 while the worker waits, and fewer if the GUI thread would be busy more than 18% of the
 time (see ``nnstudio/gui/plots/hub.py``). Timings only; nothing is asserted.
 """
