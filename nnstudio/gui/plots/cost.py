@@ -190,7 +190,7 @@ class CostView(TrainingView):
         # drawn by Qt alone (see PathCurve); log scale is done here (values as log10,
         # the axis labels powers of ten)
         curve = PathCurve(color)
-        plot.addItem(curve, ignoreBounds=True)
+        plot.addItem(curve)
         return curve
 
     # ---------------------------------------------------------- protocol

@@ -57,7 +57,7 @@ class DataView(TrainingView):
         self.plot = style_plot(self.graphics.addPlot(row=0, col=0))
         self.image = Heatmap()
         self.image.setZValue(-10)
-        self.plot.addItem(self.image, ignoreBounds=True)
+        self.plot.addItem(self.image)
         self.curves: list[pg.PlotCurveItem] = []
         self.points = LiveScatter(size=8, hoverable=True, tip=None)
         self.points.sigClicked.connect(self._point_clicked)

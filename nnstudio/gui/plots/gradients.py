@@ -102,7 +102,7 @@ class GradientsView(TrainingView):
                 stop += 1
             color = LEVEL_COLORS[(ordered_levels[start] - 1) % len(LEVEL_COLORS)]
             curve = PathCurve(color, fill=color)
-            self.bar_plot.addItem(curve, ignoreBounds=True)
+            self.bar_plot.addItem(curve)
             self.bar_curves.append(curve)
             self._bar_slices.append(slice(start, stop))
             start = stop
@@ -115,7 +115,7 @@ class GradientsView(TrainingView):
             self._level_of.append(members)
             name = "outputs" if lv == n_levels else f"level {lv}"
             curve = PathCurve(LEVEL_COLORS[(lv - 1) % len(LEVEL_COLORS)])
-            self.hist_plot.addItem(curve, ignoreBounds=True)
+            self.hist_plot.addItem(curve)
             curve.sample = curve.legend_sample()
             self.legend.addItem(curve.sample, name)
             self.curves.append(curve)

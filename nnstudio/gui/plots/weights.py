@@ -69,7 +69,7 @@ class WeightsView(TrainingView):
             plot.setAspectLocked(False)
             plot.getViewBox().setMouseEnabled(x=False, y=False)
             img = Heatmap(self._lut)
-            plot.addItem(img, ignoreBounds=True)
+            plot.addItem(img)
             sources = [row_label.get(r, "1") for r in range(lv.src_start, lv.src_stop - 1)] + ["bias"]
             targets = [labels[i] for i in lv.ids]
             self._tick_names.append((sources, targets))
@@ -97,7 +97,7 @@ class WeightsView(TrainingView):
                                         axisOrder="row-major")
         self.hist_plot.addItem(self.scale_image)
         self.hist_curve = PathCurve("#555555", fill=(120, 120, 120, 110))
-        self.hist_plot.addItem(self.hist_curve, ignoreBounds=True)
+        self.hist_plot.addItem(self.hist_curve)
         self.hist_plot.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999", style=Qt.PenStyle.DashLine)))
         self.hist_plot.getViewBox().setMouseEnabled(y=False)
         self.hist_plot.disableAutoRange()
