@@ -310,7 +310,7 @@ def test_frames_are_rate_limited(qtbot, xor_project, make_controller):
 
 
 def test_the_worker_waits_while_a_frame_is_drawn_and_never_long(qtbot, xor_project,
-                                                                 make_controller):
+                                                                 make_controller, monkeypatch):
     """hold_worker: no step is taken until release_worker (the GUI draws without fighting
     the worker for the GIL), and a hold that is never released lasts HOLD_LIMIT only."""
     project = xor_project(epochs=0)
@@ -318,21 +318,25 @@ def test_the_worker_waits_while_a_frame_is_drawn_and_never_long(qtbot, xor_proje
     controller.train()
     qtbot.waitSignal(controller.sigFrame, timeout=TIMEOUT).wait()
     trainer = controller._worker.box.trainer
-    assert controller.hold_worker()
-    qtbot.wait(15)                                # the step under way ends
+    monkeypatch.setattr(worker_mod, "HOLD_LIMIT", 5.0)   # no time-out during the check
+    held = controller.hold_worker()
+    assert held is controller._worker
+    qtbot.wait(30)                                # the step under way ends
     held_at = trainer.step
-    qtbot.wait(60)                                # < HOLD_LIMIT (100 ms)
+    qtbot.wait(100)
     assert trainer.step == held_at
-    controller.release_worker()
+    controller.release_worker(held)
     qtbot.waitUntil(lambda: trainer.step > held_at + 10, timeout=TIMEOUT)
-    # forgotten: it trains on after HOLD_LIMIT, and stepping is not stuck
-    assert controller.hold_worker()
-    qtbot.wait(15)
+    # forgotten: after HOLD_LIMIT it trains on, a batch at a time, and is not stuck
+    monkeypatch.setattr(worker_mod, "HOLD_LIMIT", 0.02)
+    forgotten = controller.hold_worker()
+    qtbot.wait(30)
     forgotten_at = trainer.step
-    qtbot.waitUntil(lambda: trainer.step > forgotten_at, timeout=5 * 1000 * worker_mod.HOLD_LIMIT)
-    controller.release_worker()
+    qtbot.waitUntil(lambda: trainer.step > forgotten_at + 2, timeout=TIMEOUT)
+    controller.release_worker(forgotten)
     controller.pause(wait=True)
-    assert not controller.hold_worker()           # no worker: nothing to hold
+    assert controller.hold_worker() is None       # no worker: nothing to hold
+    controller.release_worker(None)
 
 
 def test_selected_sample_outputs_come_with_the_frames(qtbot, xor_project, make_controller):

@@ -120,7 +120,7 @@ def test_every_view_shows_live_data(window, qtbot, open_sample):
     ui.controller.pause(wait=True)
     x, y = ui.cost.train_curve.getData()
     assert len(x) > 1 and np.all(np.isfinite(y))
-    assert ui.cost.val_curve.getData()[0] is not None         # iris has a validation split
+    assert len(ui.cost.val_curve.getData()[0]) > 1        # iris has a validation split
     assert all(img.image is not None for img in ui.weights.images)
     assert len(ui.weights.images) == 2                     # 4-10-3: two levels
     assert any(len(c.getData()[0]) > 1 for c in ui.gradients.curves)
@@ -303,12 +303,14 @@ def test_a_frame_is_painted_while_the_worker_waits(window, qtbot, open_sample):
     hold, release = ui.controller.hold_worker, ui.controller.release_worker
 
     def logged_hold():
-        log.append("hold")
-        return hold()
+        worker = hold()
+        log.append("hold" if worker is not None else "no worker")
+        return worker
 
-    def logged_release():
-        log.append("release")
-        release()
+    def logged_release(worker):
+        if worker is not None:
+            log.append("release")
+        release(worker)
 
     ui.controller.hold_worker, ui.controller.release_worker = logged_hold, logged_release
     ui.controller.train()
@@ -335,6 +337,33 @@ def test_the_data_legend_sits_where_it_hides_no_point(window, qtbot, open_sample
     x, y = data.points.getData()
     inside = [i for i in range(len(x)) if legend.contains(vb.mapViewToScene(QPointF(x[i], y[i])))]
     assert legend.width() > 30 and not inside, (sample, inside)
+
+
+def test_view_all_after_panning_away_shows_the_data_again(window, qtbot, open_sample):
+    """The curves count for the plots' "View All" (auto range) from the context menu."""
+    ui = open_sample("iris")
+    for plot, curve in ((ui.cost.cost_plot, ui.cost.train_curve),
+                        (ui.gradients.hist_plot, ui.gradients.curves[0]),
+                        (ui.weights.level_plots[0], ui.weights.images[0])):
+        vb = plot.getViewBox()
+        vb.setRange(xRange=(5000, 6000), yRange=(500, 600), padding=0)
+        vb.autoRange()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        bounds = curve.mapRectToItem(vb.childGroup, curve.boundingRect())
+        assert x0 <= bounds.left() + 1e-9 and bounds.right() - 1e-9 <= x1, plot
+        assert y0 <= bounds.top() + 1e-9 and bounds.bottom() - 1e-9 <= y1, plot
+        assert x1 < 5000
+
+
+def test_the_status_and_notes_can_be_copied(window, qtbot, open_sample):
+    from PySide6.QtWidgets import QApplication
+
+    ui = open_sample("iris")
+    for label in (ui.panel.status, ui.cost.note):
+        label.setText("epoch 3 · cost 0.25", bold="paused   ")
+        (copy,) = [a for a in label.actions() if a.text() == "Copy"]
+        copy.trigger()
+        assert QApplication.clipboard().text() == "paused   epoch 3 · cost 0.25"
 
 
 def test_views_export_png_svg_and_history_csv(window, qtbot, tmp_path):

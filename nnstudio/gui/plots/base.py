@@ -21,10 +21,10 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPalette,
-                           QPen, QPixmap, QTransform)
-from PySide6.QtWidgets import (QFileDialog, QGraphicsPathItem, QGraphicsPixmapItem, QHBoxLayout,
-                               QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath,
+                           QPalette, QPen, QPixmap, QTransform)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsPathItem, QGraphicsPixmapItem,
+                               QHBoxLayout, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 #: Seconds between two changes of a view's note line while training.
 NOTE_INTERVAL = 0.25
@@ -438,6 +438,11 @@ class ElidedLabel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 4)
         self.setMinimumWidth(20)
+        # the figures can be copied (right click), as from a selectable label
+        copy = QAction("Copy", self)
+        copy.triggered.connect(lambda: QApplication.clipboard().setText(self.text()))
+        self.addAction(copy)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def text(self) -> str:
         return self._bold + self._text

@@ -149,22 +149,21 @@ class ViewHub(QObject):
         self._kept = None
         start = time.perf_counter()
         # while a run goes on, the worker waits for the frame to be drawn and painted
-        held = frame.running and self.controller.hold_worker()
+        held = self.controller.hold_worker() if frame.running else None
         try:
             for view in self.views:
                 view.show_frame(frame)
             self._show_on_canvas(frame, final=force or not frame.running)
-            if held:
+            if held is not None:
                 self._paint_now()
         finally:
-            if held:
-                self.controller.release_worker()
+            self.controller.release_worker(held)
+            if frame.running:            # even if a view failed: the frames keep coming
+                self.controller.frame_shown()
         took = time.perf_counter() - start
         self._last_draw = now
         self.frames_drawn += 1
         self.sigDrawn.emit(frame, took)
-        if frame.running:
-            self.controller.frame_shown()
 
     def _paint_now(self) -> None:
         """Paint what the frame changed now, while the worker waits, rather than at the

@@ -260,20 +260,19 @@ class TrainingController(QObject):
         if self._worker is not None:
             self._worker.frame_done()
 
-    def hold_worker(self) -> bool:
+    def hold_worker(self):
         """Ask a running worker to wait while the GUI draws a frame (see
-        :meth:`TrainingWorker.hold_for_drawing`); True if there was one to ask. Always
-        follow with :meth:`release_worker`."""
+        :meth:`TrainingWorker.hold_for_drawing`). Returns that worker (None if there is no
+        run); always give it back to :meth:`release_worker`."""
         worker = self._worker
-        if worker is None:
-            return False
-        worker.hold_for_drawing()
-        return True
+        if worker is not None:
+            worker.hold_for_drawing()
+        return worker
 
-    def release_worker(self) -> None:
-        """The frame is drawn: the worker trains on."""
-        if self._worker is not None:
-            self._worker.drawing_done()
+    def release_worker(self, worker) -> None:
+        """The frame is drawn: ``worker`` (what :meth:`hold_worker` returned) trains on."""
+        if worker is not None:
+            worker.drawing_done()
 
     def thread_running(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
