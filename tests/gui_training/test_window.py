@@ -355,6 +355,30 @@ def test_view_all_after_panning_away_shows_the_data_again(window, qtbot, open_sa
         assert x1 < 5000
 
 
+@pytest.mark.parametrize("share, at_least, at_most", [(0.04, 2, 8), (1e-9, 0, 1)])
+def test_the_canvas_is_recoloured_less_when_its_repaint_is_costly(window, qtbot, open_sample,
+                                                                  monkeypatch, share,
+                                                                  at_least, at_most):
+    """At most CANVAS_RATE recolourings a second, fewer when a repaint would take more
+    than CANVAS_SHARE of the time (a tiny share stands for a very costly repaint)."""
+    from nnstudio.gui.plots import hub as hub_mod
+
+    ui = open_sample("circles")
+    endless(ui)
+    monkeypatch.setattr(hub_mod, "CANVAS_SHARE", share)
+    calls = []
+    view = window.view
+    original = view.refresh_weights
+    monkeypatch.setattr(view, "refresh_weights",
+                        lambda w, b: (calls.append(w is not None), original(w, b)))
+    view.paint_seconds = 0.001
+    ui.controller.train()
+    qtbot.wait(1500)
+    ui.controller.pause(wait=True)
+    live = calls.count(True)                      # recolourings while running
+    assert at_least <= live <= at_most, live
+
+
 def test_the_status_and_notes_can_be_copied(window, qtbot, open_sample):
     from PySide6.QtWidgets import QApplication
 

@@ -22,6 +22,7 @@ Space + drag pans.
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeyEvent, QPainter, QUndoStack
@@ -109,6 +110,7 @@ class NetworkView(QGraphicsView):
         self._fit_pending = True
         self._hover_item = None
         self.exposed_rects: list | None = None
+        self.paint_seconds = 0.0          # how long the last repaint took
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(180)
@@ -581,10 +583,13 @@ class NetworkView(QGraphicsView):
     def paintEvent(self, event) -> None:
         # the connection layer draws only these rectangles (see ConnectionLayer._exposed_rects)
         self.exposed_rects = list(event.region())
+        start = time.perf_counter()
         try:
             super().paintEvent(event)
         finally:
             self.exposed_rects = None
+            # what a repaint costs: live training recolours a big network less often
+            self.paint_seconds = time.perf_counter() - start
 
     # -------------------------------------------------------------- tooltips
     def viewportEvent(self, event) -> bool:

@@ -13,9 +13,10 @@ itself.
 A frame is drawn and painted in one go while the worker waits (:meth:`ViewHub._draw`):
 see "Python's GIL" in :mod:`nnstudio.gui.training.worker`.
 
-The canvas is recoloured at most :data:`CANVAS_RATE` times a second, and only when a
-weight, gradient or activation changed enough to see. Neuron activations go to the canvas
-only while a run goes on and only for a sample the user chose
+The canvas is recoloured at most :data:`CANVAS_RATE` times a second (less for a network
+big enough that repainting it would take more than :data:`CANVAS_SHARE` of the time), and
+only when a weight, gradient or activation changed enough to see. Neuron activations go to
+the canvas only while a run goes on and only for a sample the user chose
 (``controller.sample_chosen``): at rest the model holds the weights, and whoever shows the
 chosen row from the model (the dataset panel in the main window) fills the neurons.
 """
@@ -41,6 +42,9 @@ WINDOW = 0.3
 #: Canvas updates per second at most, and the change (relative to the largest |value|)
 #: below which an update is not worth a repaint.
 CANVAS_RATE = 3.0
+#: Largest share of the time the canvas's repaints may take while training: a big network
+#: (a thousand antialiased wires take 25 ms to draw) is recoloured less often than 3 a second.
+CANVAS_SHARE = 0.04
 VISIBLE_CHANGE = 0.01
 
 
@@ -221,7 +225,8 @@ class ViewHub(QObject):
             return
         now = time.perf_counter()
         # the canvas is the biggest widget to repaint: at most every other drawn frame
-        if not final and (now - self._last_canvas < 1.0 / CANVAS_RATE or self.frames_drawn % 2):
+        gap = max(1.0 / CANVAS_RATE, getattr(canvas, "paint_seconds", 0.0) / CANVAS_SHARE)
+        if not final and (now - self._last_canvas < gap or self.frames_drawn % 2):
             return
         layout = frame.inspect_key
         activations = None
