@@ -68,6 +68,8 @@ class DataView(TrainingView):
         self.plot.addItem(self.selected, ignoreBounds=True)
         self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 150))   # the points show through
+        # the emptiest corner depends on the plot's shape: look again when it changes
+        self.plot.getViewBox().sigResized.connect(lambda _vb: self._place_legend())
         self.colorbar: pg.ColorBarItem | None = None
         self.mode: str | None = None
         self.probe: NeuronProbe | None = None
