@@ -259,6 +259,22 @@ def _decode(raw: bytes, path: str) -> str:
             "save the file as 'CSV UTF-8'") from None
 
 
+def _read_bytes(path: str, read=lambda f: f.read()) -> bytes:
+    """``read(f)`` of the file opened in binary mode, with what can go wrong opening or
+    reading it said as a :class:`DataError` that names the file."""
+    try:
+        with open(path, "rb") as f:
+            return read(f)
+    except FileNotFoundError:
+        raise DataError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a CSV file") from None
+    except PermissionError:
+        raise DataError(f"cannot read {path}: permission denied") from None
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+
+
 def read_csv(path: str | os.PathLike) -> Table:
     """Read a comma-separated file with a header line into a :class:`Table`.
 
@@ -269,17 +285,7 @@ def read_csv(path: str | os.PathLike) -> Table:
     wrong number of values.
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise DataError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a CSV file") from None
-    except PermissionError:
-        raise DataError(f"cannot read {path}: permission denied") from None
-    except OSError as e:
-        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    raw = _read_bytes(path)
 
     text = _decode(raw, path)
     name = _file_label(path)
@@ -452,24 +458,21 @@ def feature_values(table: Table, expr: str) -> np.ndarray:
     return out
 
 
+def _first_filled_lines(f) -> bytes:
+    """The lines of ``f`` up to and with its first one that is not blank."""
+    raw = b""
+    while True:
+        chunk = f.readline()
+        raw += chunk
+        if not chunk or chunk.decode("utf-8", "replace").strip(" \ufeff\t\r\n,"):
+            return raw
+
+
 def read_header(path: str | os.PathLike) -> tuple[str, ...]:
     """The column names of a CSV file, reading only up to its first non-blank line.
     DataError, as :func:`read_csv`, for a file that cannot be read or has no header."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = b""
-            while True:
-                chunk = f.readline()
-                raw += chunk
-                if not chunk or chunk.decode("utf-8", "replace").strip(" \ufeff\t\r\n,"):
-                    break
-    except FileNotFoundError:
-        raise DataError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a CSV file") from None
-    except OSError as e:
-        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    raw = _read_bytes(path, _first_filled_lines)
     text = _decode(raw, path)
     for record in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True):
         cells = tuple(map(str.strip, record))
