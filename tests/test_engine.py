@@ -11,6 +11,7 @@ from nnstudio.core.gradcheck import reference_cost, reference_pre_activations
 from nnstudio.core.graph import Network, NetworkError, layered
 
 from reference_mlp import ReferenceMLP
+from synthetic import random_batch
 
 
 def randomize(net: Network, seed: int = 0, scale: float = 1.0) -> Network:
@@ -227,16 +228,7 @@ CASES = [
 
 
 def _data(sizes, output, m=17, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, sizes[0]))
-    K = sizes[-1]
-    if output in ("softmax", "ova"):
-        Y = np.eye(K)[rng.integers(0, K, m)]
-    elif output == "sigmoid":
-        Y = rng.integers(0, 2, (m, K)).astype(float)
-    else:
-        Y = rng.normal(size=(m, K))
-    return X, Y
+    return random_batch(np.random.default_rng(seed), sizes[0], sizes[-1], output, m)
 
 
 @pytest.mark.parametrize("sizes,hidden,output", CASES)

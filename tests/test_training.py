@@ -12,6 +12,7 @@ from nnstudio.core.settings import TrainingSettings
 from nnstudio.core.training import Divergence, Snapshot, Trainer, initialize
 
 from reference_mlp import ReferenceMLP
+from synthetic import random_batch
 
 SIZES = [3, 5, 4, 2]
 
@@ -22,14 +23,7 @@ def problem(output="softmax", hidden="tanh", m=30, seed=0, sizes=SIZES):
     initialize(net, "glorot", seed=seed)
     rng2 = np.random.default_rng(seed + 100)
     net.set_parameters({}, {n.id: rng2.normal() * 0.3 for n in net.neurons() if n.role != "input"})
-    X = rng.normal(size=(m, sizes[0]))
-    K = sizes[-1]
-    if output in ("softmax", "ova"):
-        Y = np.eye(K)[rng.integers(0, K, m)]
-    elif output == "sigmoid":
-        Y = rng.integers(0, 2, (m, K)).astype(float)
-    else:
-        Y = rng.normal(size=(m, K))
+    X, Y = random_batch(rng, sizes[0], sizes[-1], output, m)
     return net, X, Y
 
 
