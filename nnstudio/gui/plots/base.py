@@ -618,9 +618,6 @@ class Marker(QGraphicsPathItem):
             self.setPos(*point)
         self.setVisible(point is not None)
 
-    def getData(self) -> tuple[list[float], list[float]]:
-        return ([], []) if self.point is None else ([self.point[0]], [self.point[1]])
-
     def legend_sample(self) -> pg.ScatterPlotItem:
         """A stand-in with this marker's style, for ``LegendItem.addItem``."""
         return pg.ScatterPlotItem(**self.style)
